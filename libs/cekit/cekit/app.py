@@ -1,0 +1,96 @@
+"""The app factory every service uses: the same operations surface, errors, logging and lifespan."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from cekit import health
+from cekit.db import build_engine, build_sessionmaker
+from cekit.http import build_http_client
+from cekit.logging import configure_logging
+from cekit.metrics import metrics_endpoint
+from cekit.middleware import RequestContextMiddleware
+from cekit.problems import PROBLEM_JSON, install_problem_handlers
+from cekit.settings import ServiceSettings
+from cekit.tokens import KeyFetcher, KeySet, TokenVerifier, http_jwks_fetcher
+
+LifespanHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    *,
+    name: str,
+    title: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    version: str = "0.1.0",
+    description: str = "",
+    key_fetcher: KeyFetcher | None = None,
+    on_startup: LifespanHook | None = None,
+    on_shutdown: LifespanHook | None = None,
+) -> FastAPI:
+    configure_logging(name, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = build_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=name)
+        app.state.sessionmaker = build_sessionmaker(app.state.engine)
+        app.state.http = build_http_client(settings.http_timeout_seconds)
+        app.state.peers = dict(settings.peers)
+        app.state.token_verifier = TokenVerifier(
+            KeySet(key_fetcher or http_jwks_fetcher(settings.jwks_url)),
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+        )
+        try:
+            if on_startup is not None:
+                await on_startup(app)
+            yield
+        finally:
+            if on_shutdown is not None:
+                await on_shutdown(app)
+            await app.state.http.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    app.openapi = lambda: service_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def service_openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI 3.1 with every error declared as application/problem+json, as the services answer it."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    content = response["content"]
+                    body = content.pop("application/json", None)
+                    if body is not None:
+                        content[PROBLEM_JSON] = body
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Validation failed",
+                    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    from cekit.problems import Problem  # local: keeps the schema import next to its only use
+
+    components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,15 @@
+from fastapi import FastAPI
+
+from bases.api import router
+from bases.config import Settings
+from cekit.app import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        name="bases",
+        title="Continuing-education bases",
+        description="Base applications, recognition, annual plans, inspections, funds and complaints (seeds 003).",
+        settings=settings or Settings(),
+        routers=[router],
+    )

@@ -1,0 +1,1 @@
+"""The certificates service: signed e-certificates, verification and mutual recognition."""

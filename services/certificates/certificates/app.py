@@ -1,0 +1,15 @@
+from fastapi import FastAPI
+
+from cekit.app import create_service_app
+from certificates.api import router
+from certificates.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        name="certificates",
+        title="E-certificates",
+        description="E-certificates, signed annual statements, verification and Jing-Jin-Ji mutual recognition.",
+        settings=settings or Settings(),
+        routers=[router],
+    )

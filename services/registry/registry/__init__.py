@@ -1,0 +1,1 @@
+"""The registry: real-name identity, organisations, accounts, machine clients and the token issuer."""

@@ -1,0 +1,7 @@
+"""Tables of the registry service (its own database)."""
+
+from cekit.audit import audit_table
+from cekit.db import make_metadata
+
+metadata = make_metadata()
+audit_event = audit_table(metadata)
