@@ -3,13 +3,15 @@ from fastapi import FastAPI
 from bases.api import router
 from bases.config import Settings
 from cekit.app import create_service_app
+from cekit.tokens import KeyFetcher
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | None = None) -> FastAPI:
     return create_service_app(
         name="bases",
         title="Continuing-education bases",
         description="Base applications, recognition, annual plans, inspections, funds and complaints (seeds 003).",
         settings=settings or Settings(),
         routers=[router],
+        key_fetcher=key_fetcher,
     )
