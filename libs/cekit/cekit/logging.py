@@ -104,3 +104,5 @@ def configure_logging(service: str, level: str = "INFO", json_format: bool = Tru
         lg.propagate = True
     # Our own middleware writes the access line with the request id; uvicorn's would duplicate it.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # One line per outgoing call is noise next to our access log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,5 +1,6 @@
 """Request id, access log and request metrics as one pure ASGI middleware (cheaper than BaseHTTPMiddleware)."""
 
+import json
 import logging
 import re
 import time
@@ -9,6 +10,7 @@ from typing import Any
 
 from cekit.context import request_id_var
 from cekit.metrics import observe_request
+from cekit.problems import PROBLEM_JSON, problem_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,6 +19,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_log = logging.getLogger("cekit.access")
+error_log = logging.getLogger("cekit.errors")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -46,9 +49,12 @@ class RequestContextMiddleware:
         status = 500
         header_value = request_id.encode()
 
+        response_started = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", header_value)]
@@ -56,6 +62,22 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Rendered here, inside the request context, so the 500 still carries the request id to quote.
+            if response_started:
+                raise
+            error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            body = json.dumps(
+                problem_body(500, "An unexpected error occurred. Quote the request id when reporting it.")
+            ).encode()
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

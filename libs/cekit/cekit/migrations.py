@@ -33,3 +33,27 @@ def run_migrations(metadata: MetaData, database_url: str) -> None:
             context.run_migrations()
         return
     asyncio.run(_run_async(url, metadata))
+
+
+_REFUSE_CHANGE_FUNCTION = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$$
+"""
+
+
+def make_append_only(table: str) -> None:
+    """Let the database itself refuse UPDATE, DELETE and TRUNCATE on ``table`` (audit trails, ledgers)."""
+    from alembic import op  # migration-time only
+
+    op.execute(_REFUSE_CHANGE_FUNCTION)
+    op.execute(
+        f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_change()"
+    )
+    op.execute(
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()"
+    )

@@ -1,0 +1,105 @@
+"""What one deployment is: region, data directory, ports and database server, from the environment."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICES = ("registry", "hours", "bases", "certificates")
+# Service -> the peers its /readyz requires (ARCHITECTURE.md, "calls").
+PEERS: dict[str, tuple[str, ...]] = {
+    "registry": (),
+    "hours": ("registry",),
+    "bases": ("registry", "hours"),
+    "certificates": ("registry", "hours"),
+}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_PORT_OFFSET = 10
+
+
+@dataclass(frozen=True)
+class Deployment:
+    region_code: str
+    data_dir: Path
+    base_port: int
+    host: str
+    database_url: str | None
+    admin_password: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Deployment":
+        env = dict(os.environ if env is None else env)
+        region = env.get("CE_REGION_CODE", "130000")
+        if not (region.isdigit() and len(region) == 6):
+            raise SystemExit(f"CE_REGION_CODE must be a six-digit GB/T 2260 code, not {region!r}")
+        try:
+            base_port = int(env.get("CE_BASE_PORT", "8000"))
+        except ValueError:
+            raise SystemExit("CE_BASE_PORT must be a port number") from None
+        if not 1024 <= base_port <= 65535 - POSTGRES_PORT_OFFSET:
+            raise SystemExit(f"CE_BASE_PORT must be between 1024 and {65535 - POSTGRES_PORT_OFFSET}")
+        data_dir = Path(env.get("CE_DATA_DIR", ".data"))
+        if not data_dir.is_absolute():
+            data_dir = Path.cwd() / data_dir
+        return cls(
+            region_code=region,
+            data_dir=data_dir,
+            base_port=base_port,
+            host=env.get("CE_HOST", "127.0.0.1"),
+            database_url=env.get("DATABASE_URL") or None,
+            admin_password=env.get("CE_ADMIN_PASSWORD") or None,
+        )
+
+    def port(self, service: str) -> int:
+        """The gateway listens on the base port and the services on the next ones."""
+        return self.base_port if service == "gateway" else self.base_port + 1 + SERVICES.index(service)
+
+    @property
+    def postgres_port(self) -> int:
+        return self.base_port + POSTGRES_PORT_OFFSET
+
+    def url(self, service: str) -> str:
+        return f"http://{self.host}:{self.port(service)}"
+
+    def database_name(self, service: str) -> str:
+        # The region in the name lets two deployments share one server given by DATABASE_URL.
+        return f"ce_{service}_{self.region_code}"
+
+    @property
+    def issuer(self) -> str:
+        return f"urn:ce:{self.region_code}:registry"
+
+    @property
+    def audience(self) -> str:
+        return f"urn:ce:{self.region_code}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys" / "registry"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def service_env(self, server_url: str) -> dict[str, str]:
+        """Environment for every process: each reads the variables with its own prefix."""
+        import json
+
+        env: dict[str, str] = {}
+        base = server_url.replace("postgresql+asyncpg://", "postgresql://", 1).rsplit("/", 1)[0]
+        base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
+        for service in SERVICES:
+            prefix = service.upper() + "_"
+            env[prefix + "DATABASE_URL"] = f"{base}/{self.database_name(service)}"
+            env[prefix + "REGION_CODE"] = self.region_code
+            env[prefix + "JWKS_URL"] = self.url("registry") + "/.well-known/jwks.json"
+            env[prefix + "TOKEN_ISSUER"] = self.issuer
+            env[prefix + "TOKEN_AUDIENCE"] = self.audience
+            env[prefix + "PEERS"] = json.dumps({peer: self.url(peer) for peer in PEERS[service]})
+        env["REGISTRY_SIGNING_KEYS_DIR"] = str(self.keys_dir)
+        for service in SERVICES:
+            env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
+        env["GATEWAY_JWKS_URL"] = env["REGISTRY_JWKS_URL"]
+        env["GATEWAY_TOKEN_ISSUER"] = self.issuer
+        env["GATEWAY_TOKEN_AUDIENCE"] = self.audience
+        env["GATEWAY_REGION_CODE"] = self.region_code
+        return env
