@@ -1,0 +1,43 @@
+"""How `make run` lays out a deployment, so that two provinces can run side by side on one machine."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from launcher.config import Deployment
+
+
+def test_defaults_are_hebei_on_port_8000() -> None:
+    d = Deployment.from_env({})
+    assert d.region_code == "130000"
+    assert d.port("gateway") == 8000
+    assert [d.port(s) for s in ("registry", "hours", "bases", "certificates")] == [8001, 8002, 8003, 8004]
+    assert d.postgres_port == 8010
+    assert d.data_dir == Path.cwd() / ".data"
+
+
+def test_a_second_deployment_gets_its_own_ports_data_databases_and_issuer() -> None:
+    hebei = Deployment.from_env({})
+    beijing = Deployment.from_env({"CE_REGION_CODE": "110000", "CE_BASE_PORT": "9000", "CE_DATA_DIR": "/srv/ce-beijing"})
+    assert beijing.port("gateway") == 9000
+    assert beijing.data_dir == Path("/srv/ce-beijing")
+    assert beijing.issuer != hebei.issuer
+    env = beijing.service_env("postgresql://postgres@127.0.0.1:5432/postgres")
+    assert env["HOURS_DATABASE_URL"] == "postgresql+asyncpg://postgres@127.0.0.1:5432/ce_hours_110000"
+    assert env["GATEWAY_HOURS_URL"] == "http://127.0.0.1:9002"
+    assert env["HOURS_TOKEN_AUDIENCE"] == "urn:ce:110000"
+    assert json.loads(env["BASES_PEERS"]) == {"registry": "http://127.0.0.1:9001", "hours": "http://127.0.0.1:9002"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CE_REGION_CODE": "hebei"}, "six-digit"),
+        ({"CE_BASE_PORT": "eighty"}, "port number"),
+        ({"CE_BASE_PORT": "80"}, "between"),
+    ],
+)
+def test_bad_settings_stop_with_a_clear_message(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SystemExit, match=message):
+        Deployment.from_env(env)
