@@ -19,9 +19,9 @@ def test_defaults_are_hebei_on_port_8000() -> None:
 
 def test_a_second_deployment_gets_its_own_ports_data_databases_and_issuer() -> None:
     hebei = Deployment.from_env({})
-    beijing = Deployment.from_env({"CE_REGION_CODE": "110000", "CE_BASE_PORT": "9000", "CE_DATA_DIR": "/srv/ce-beijing"})
+    beijing = Deployment.from_env({"CE_REGION_CODE": "110000", "CE_BASE_PORT": "9000", "CE_DATA_DIR": "/srv/bj"})
     assert beijing.port("gateway") == 9000
-    assert beijing.data_dir == Path("/srv/ce-beijing")
+    assert beijing.data_dir == Path("/srv/bj")
     assert beijing.issuer != hebei.issuer
     env = beijing.service_env("postgresql://postgres@127.0.0.1:5432/postgres")
     assert env["HOURS_DATABASE_URL"] == "postgresql+asyncpg://postgres@127.0.0.1:5432/ce_hours_110000"
