@@ -47,9 +47,10 @@ class PiiCipher:
     def __post_init__(self) -> None:
         if self.active not in self.keys:
             raise PiiKeyError(f"the active PII key {self.active!r} is not among the configured keys")
-        for key_id in self.keys:
+        for key_id, key in self.keys.items():
             if not key_id or len(key_id.encode()) > 255:
                 raise PiiKeyError("PII key ids are 1 to 255 bytes")
+            _decode_key(key)  # a bad key fails at start-up, not at the first read
         _decode_key(self.index_key)
 
     def encrypt(self, plaintext: str, row_id: str) -> bytes:
