@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cekit.settings import ServiceSettings
@@ -7,3 +10,28 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/ce_registry"
+
+    # Ed25519 private keys as <kid>.pem (mode 0600); the newest one signs.
+    signing_keys_dir: Path = Path(".data/keys/registry")
+    access_token_lifetime_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Sliding: each rotation issues a token valid this long again.
+    refresh_token_lifetime_seconds: int = Field(default=14 * 86_400, ge=300)
+    # The clock skew every verifier tolerates (cekit's TokenVerifier uses 30 s); a retired key stays in the
+    # JWKS for lifetime + leeway, so every token it signed can still be verified until it expires.
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # The OAuth client id of first-party apps (web portal, mobile app) that cannot keep a secret.
+    public_client_id: str = "ce-public"
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+
+    # Argon2id parameters (argon2-cffi defaults = RFC 9106 "low memory" profile). Hashes made with other
+    # parameters are upgraded at the next successful login.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    @property
+    def key_publication_seconds(self) -> int:
+        """How long a retired signing key stays in the JWKS."""
+        return self.access_token_lifetime_seconds + self.token_leeway_seconds

@@ -1,0 +1,23 @@
+"""Queries on accounts."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.models import Account
+
+
+async def get(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def get_by_username(session: AsyncSession, username: str) -> Account | None:
+    """``username`` as stored: lower-cased."""
+    result = await session.execute(select(Account).where(Account.username == username))
+    return result.scalar_one_or_none()
+
+
+async def add(session: AsyncSession, account: Account) -> None:
+    session.add(account)
+    await session.flush()

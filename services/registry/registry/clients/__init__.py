@@ -1,0 +1,1 @@
+"""Machine clients: institutions', partners' and our own services' systems (client-credentials grant)."""

@@ -1,0 +1,46 @@
+"""Use cases on machine clients. They flush; the request commits."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cekit.audit import record_audit
+from cekit.tokens import Principal
+from registry.accounts.rules import CLIENT_REQUIRED_ATTRIBUTES, missing_attribute_errors
+from registry.clients import repository
+from registry.clients.schemas import ClientCreate
+from registry.credentials import hash_client_secret, new_client_id, new_client_secret
+from registry.errors import RoleAttributesMissing
+from registry.models import MachineClient, audit_event
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client: MachineClient
+    secret: str
+
+
+async def create_client(session: AsyncSession, data: ClientCreate, *, actor: Principal | str) -> NewClient:
+    required = CLIENT_REQUIRED_ATTRIBUTES[data.role]
+    if errors := missing_attribute_errors(data.role, required, data.model_dump()):
+        raise RoleAttributesMissing(f"A client with the role {data.role} needs more attributes.", errors=errors)
+    secret = new_client_secret()
+    client = MachineClient(
+        client_id=new_client_id(),
+        name=data.name,
+        role=data.role,
+        org_id=data.org_id,
+        secret_hash=hash_client_secret(secret),
+        active=True,
+    )
+    await repository.add(session, client)
+    await record_audit(
+        session,
+        audit_event,
+        actor=actor,
+        action="client.created",
+        object_type="machine_client",
+        object_id=client.client_id,
+        details={"name": data.name, "role": data.role.value, **({"org_id": str(data.org_id)} if data.org_id else {})},
+    )
+    return NewClient(client, secret)

@@ -1,0 +1,38 @@
+"""Dependencies of the registry's routes: its settings, keys and password hasher, and the public marker."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from registry.auth.keys import KeyStore
+from registry.config import Settings
+from registry.credentials import Passwords
+
+
+def public() -> None:
+    """Marks a route as deliberately open to anyone (the token endpoint, revocation, the JWKS).
+
+    Every route declares who may call it: a role dependency, the authenticated principal, or this.
+    """
+
+
+def _settings(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)  # create_app always passes the registry's own settings
+    return settings
+
+
+def _keys(request: Request) -> KeyStore:
+    keys: KeyStore = request.app.state.keys
+    return keys
+
+
+def _passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+KeysDep = Annotated[KeyStore, Depends(_keys)]
+PasswordsDep = Annotated[Passwords, Depends(_passwords)]
+PUBLIC = Depends(public)

@@ -1,0 +1,117 @@
+"""`python -m registry.cli` as the launcher and operators run it: a separate process reading REGISTRY_* and
+CE_ADMIN_PASSWORD from its environment, on an already migrated database."""
+
+import asyncio
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from cekit.testing import asyncpg_url, create_database, drop_database
+
+
+async def _run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "registry.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def _env(database_url: str, keys_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "CE_ADMIN_PASSWORD" and not k.startswith("REGISTRY_")}
+    return {**env, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_SIGNING_KEYS_DIR": str(keys_dir), **extra}
+
+
+async def test_bootstrap_admin_prints_a_working_password_once(database_url: str, keys_dir: Path, api: Any) -> None:
+    username = f"root-{uuid.uuid4().hex[:6]}"
+    env = _env(database_url, keys_dir)
+
+    code, out, err = await _run("bootstrap-admin", "--username", username, env=env)
+    assert code == 0, err
+    match = re.search(r"with the password: (\S+)", out)
+    assert match, out
+    password = match.group(1)
+    assert len(password) >= 20
+
+    token = await api.token(username, password)
+    me = (await api.me(token)).json()
+    assert (me["username"], me["role"]) == (username, "admin")
+
+    code, out, err = await _run("bootstrap-admin", "--username", username, env=env)
+    assert code == 0, err
+    assert "already exists" in out
+    assert password not in out
+    assert "password:" not in out
+    assert (await api.login(username, password)).status_code == 200  # the password was not changed
+
+    conn = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        actors = await conn.fetch(
+            "SELECT actor FROM audit_event WHERE action = 'account.created' AND object_id = $1", me["id"]
+        )
+    finally:
+        await conn.close()
+    assert [r["actor"] for r in actors] == ["system:bootstrap-admin"]
+
+
+async def test_bootstrap_admin_uses_ce_admin_password(database_url: str, keys_dir: Path, api: Any) -> None:
+    username = f"root-{uuid.uuid4().hex[:6]}"
+    env = _env(database_url, keys_dir, CE_ADMIN_PASSWORD="launcher-Admin-password-1")
+    code, out, err = await _run("bootstrap-admin", "--username", username, env=env)
+    assert code == 0, err
+    assert "launcher-Admin-password-1" not in out
+    assert "CE_ADMIN_PASSWORD" in out
+    assert (await api.login(username, "launcher-Admin-password-1")).status_code == 200
+
+
+async def test_bootstrap_admin_refuses_a_weak_ce_admin_password(database_url: str, keys_dir: Path, api: Any) -> None:
+    username = f"root-{uuid.uuid4().hex[:6]}"
+    code, _, err = await _run(
+        "bootstrap-admin", "--username", username, env=_env(database_url, keys_dir, CE_ADMIN_PASSWORD="Tiny-pw-9")
+    )
+    assert code == 1
+    assert "12 characters" in err
+    assert "Tiny-pw-9" not in err  # the rejected password itself is not echoed
+    assert (await api.login(username, "Tiny-pw-9")).status_code == 400
+
+
+@pytest.fixture
+def unmigrated_database(pg_server_url: str) -> Iterator[str]:
+    url = create_database(pg_server_url, "registry_unmigrated")
+    yield url
+    drop_database(pg_server_url, url)
+
+
+async def test_bootstrap_admin_on_an_unmigrated_database_says_what_to_do(
+    unmigrated_database: str, keys_dir: Path
+) -> None:
+    code, _, err = await _run("bootstrap-admin", env=_env(unmigrated_database, keys_dir))
+    assert code == 1
+    assert "not migrated" in err
+    assert "Traceback" not in err
+
+
+async def test_key_commands_print_the_kid(tmp_path: Path, database_url: str) -> None:
+    env = _env(database_url, tmp_path / "keys")
+    code, first, _ = await _run("ensure-signing-key", env=env)
+    assert code == 0
+    assert (tmp_path / "keys" / f"{first.strip()}.pem").exists()
+    code, second, _ = await _run("rotate-signing-key", env=env)
+    assert code == 0
+    assert second.strip() != first.strip()
+    code, active, _ = await _run("ensure-signing-key", env=env)
+    assert active.strip() == second.strip()
