@@ -77,6 +77,10 @@ class Deployment:
         return self.data_dir / "keys" / "registry"
 
     @property
+    def pii_keys_file(self) -> Path:
+        return self.data_dir / "keys" / "pii.json"
+
+    @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
 
@@ -96,6 +100,7 @@ class Deployment:
             env[prefix + "TOKEN_AUDIENCE"] = self.audience
             env[prefix + "PEERS"] = json.dumps({peer: self.url(peer) for peer in PEERS[service]})
         env["REGISTRY_SIGNING_KEYS_DIR"] = str(self.keys_dir)
+        env["REGISTRY_PII_KEYS_FILE"] = str(self.pii_keys_file)
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
         env["GATEWAY_JWKS_URL"] = env["REGISTRY_JWKS_URL"]

@@ -2,6 +2,7 @@
 first admin, the four services, the gateway. Every process it starts, it stops."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from types import FrameType
 
 import asyncpg
 
+from cekit.pii import new_key
 from launcher.config import REPO_ROOT, SERVICES, Deployment
 from launcher.postgres import EmbeddedPostgres, port_is_free
 
@@ -61,6 +63,7 @@ class Platform:
             ini = REPO_ROOT / "services" / service / "alembic.ini"
             self._step([PYTHON, "-m", "alembic", "-c", str(ini), "upgrade", "head"])
         self.d.keys_dir.mkdir(parents=True, exist_ok=True)
+        ensure_pii_keys(self.d.pii_keys_file)
         self._step([PYTHON, "-m", "registry.cli", "ensure-signing-key"], show=False)
         self._step([PYTHON, "-m", "registry.cli", "bootstrap-admin", "--username", "admin"], show=True)
 
@@ -140,6 +143,17 @@ class Platform:
             "Press Ctrl-C to stop everything.",
         ]
         return "\n".join(lines)
+
+
+def ensure_pii_keys(path: Path) -> None:
+    """The keys that encrypt national ID numbers at rest: made once, kept with the data they protect."""
+    if path.exists():
+        return
+    document = {"active": "k1", "keys": {"k1": new_key()}, "index_key": new_key()}
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(document, handle)
+    say(f"created the ID-number encryption keys in {path} (back them up with the database)")
 
 
 def _tail(path: Path, lines: int = 20) -> str:
