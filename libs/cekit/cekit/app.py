@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy import Table
 
 from cekit import health
 from cekit.db import build_engine, build_sessionmaker
 from cekit.http import build_http_client
+from cekit.idempotency import IdempotencyMiddleware
 from cekit.logging import configure_logging
 from cekit.metrics import metrics_endpoint
 from cekit.middleware import RequestContextMiddleware
@@ -31,7 +33,10 @@ def create_service_app(
     key_fetcher: KeyFetcher | None = None,
     on_startup: LifespanHook | None = None,
     on_shutdown: LifespanHook | None = None,
+    idempotency_table: Table | None = None,
 ) -> FastAPI:
+    """The service's FastAPI app. ``idempotency_table`` (from ``cekit.idempotency.idempotency_table``) turns on
+    ``Idempotency-Key`` handling for every POST of the service."""
     configure_logging(name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -41,6 +46,7 @@ def create_service_app(
         app.state.sessionmaker = build_sessionmaker(app.state.engine)
         app.state.http = build_http_client(settings.http_timeout_seconds)
         app.state.peers = dict(settings.peers)
+        app.state.idempotency_table = idempotency_table
         app.state.token_verifier = TokenVerifier(
             KeySet(key_fetcher or http_jwks_fetcher(settings.jwks_url)),
             issuer=settings.token_issuer,
@@ -58,6 +64,8 @@ def create_service_app(
 
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
+    # Added first, so it runs inside the request context (request id, the 500 rendering).
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from bases.api import router
 from bases.config import Settings
+from bases.models import idempotency_record
 from cekit.app import create_service_app
 from cekit.tokens import KeyFetcher
 
@@ -14,4 +15,5 @@ def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | No
         settings=settings or Settings(),
         routers=[router],
         key_fetcher=key_fetcher,
+        idempotency_table=idempotency_record,
     )

@@ -4,6 +4,7 @@ from cekit.app import create_service_app
 from cekit.tokens import KeyFetcher
 from hours.api import router
 from hours.config import Settings
+from hours.models import idempotency_record
 
 
 def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | None = None) -> FastAPI:
@@ -14,4 +15,5 @@ def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | No
         settings=settings or Settings(),
         routers=[router],
         key_fetcher=key_fetcher,
+        idempotency_table=idempotency_record,
     )

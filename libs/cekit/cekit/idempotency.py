@@ -1,0 +1,235 @@
+"""``Idempotency-Key`` on POST: a retried request gets the first answer instead of acting twice.
+
+The first request with a key claims it (its own short transaction) before the handler runs; the answer is
+stored when the handler is done. A retry with the same key and the same body replays the stored answer;
+the same key with a different body is refused (422), and a retry while the first is still running gets 409.
+A 5xx answer releases the key so the client can try again. Keys are scoped to the verified caller, so
+nobody can read another caller's answer by guessing a key.
+
+A crash between the handler's commit and the storing of its answer leaves the claim "in flight"; after
+``stale_after`` it can be claimed again. Writes that machines retry also carry natural keys (e.g. an
+institution's external record id), which catch that rare double run.
+"""
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cekit.problems import PROBLEM_JSON, problem_body
+from cekit.tokens import TokenError, TokenVerifier, bearer_token
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 200
+_REPLAYED_HEADERS = {b"content-type", b"location", b"cache-control"}
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_record",
+        metadata,
+        Column("caller", String(200), nullable=False),
+        Column("key", String(MAX_KEY_LENGTH), nullable=False),
+        Column("method", String(10), nullable=False),
+        Column("path", String(500), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("state", String(20), nullable=False, comment="in_flight | complete"),
+        Column("status_code", Integer, nullable=True),
+        Column("response_headers", JSONB, nullable=True),
+        Column("response_body", LargeBinary, nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("completed_at", DateTime(timezone=True), nullable=True),
+        PrimaryKeyConstraint("caller", "key"),
+    )
+
+
+def _problem(status: int, detail: str, code: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps(problem_body(status, detail, code=code)).encode()
+    return status, [(b"content-type", PROBLEM_JSON.encode())], body
+
+
+async def _send_whole(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware:
+    """Pure ASGI; needs ``app.state.engine``, ``app.state.token_verifier`` and ``app.state.idempotency_table``."""
+
+    def __init__(self, app: ASGIApp, *, stale_after: timedelta = timedelta(minutes=5)) -> None:
+        self.app = app
+        self.stale_after = stale_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key = next((v.decode("latin-1") for k, v in scope["headers"] if k == HEADER), None)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        table: Table | None = getattr(state, "idempotency_table", None)
+        if table is None:  # this service keeps no idempotency records
+            await self.app(scope, receive, send)
+            return
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_whole(
+                send,
+                *_problem(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", "idempotency_key_invalid"),
+            )
+            return
+        caller = await self._caller(scope, state.token_verifier)
+        # The body is read whole to hash it, then handed to the app unchanged.
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        request_hash = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
+        engine: AsyncEngine = state.engine
+
+        verdict = await self._claim(engine, table, caller, key, scope, request_hash)
+        if verdict is not None:
+            await _send_whole(send, *verdict)
+            return
+
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        response_chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                response_chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        finally:
+            await self._finish(engine, table, caller, key, status, headers, b"".join(response_chunks))
+
+    async def _caller(self, scope: Scope, verifier: TokenVerifier) -> str:
+        authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
+        token = bearer_token(authorization)
+        if token is None:
+            return "anonymous"
+        try:
+            principal = await verifier.verify(token)
+        except TokenError:
+            return "anonymous"  # the handler itself refuses the token; nothing is replayed to it
+        return f"{principal.client_id}:{principal.subject}"
+
+    async def _claim(
+        self, engine: AsyncEngine, table: Table, caller: str, key: str, scope: Scope, request_hash: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        now = datetime.now(UTC)
+        async with engine.begin() as conn:
+            claimed = await conn.execute(
+                insert(table)
+                .values(caller=caller, key=key, method="POST", path=scope["path"], request_hash=request_hash,
+                        state="in_flight", created_at=now)
+                .on_conflict_do_nothing()
+            )  # fmt: skip
+            if claimed.rowcount == 1:
+                return None
+            # Take over an abandoned claim (a crash left it in flight too long); otherwise read what is there.
+            taken = await conn.execute(
+                update(table)
+                .where(
+                    and_(table.c.caller == caller, table.c.key == key, table.c.state == "in_flight",
+                         table.c.created_at < now - self.stale_after, table.c.request_hash == request_hash)
+                )
+                .values(created_at=now)
+            )  # fmt: skip
+            if taken.rowcount == 1:
+                return None
+            row = (
+                await conn.execute(select(table).where(and_(table.c.caller == caller, table.c.key == key)))
+            ).one_or_none()
+        if row is None:  # released between our insert and select: the client may simply retry
+            return _problem(
+                409, "The earlier request with this Idempotency-Key just failed; retry.", "idempotency_retry"
+            )
+        if row.request_hash != request_hash:
+            return _problem(
+                422,
+                "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                "idempotency_key_reused",
+            )
+        if row.state != "complete":
+            return _problem(
+                409, "The first request with this Idempotency-Key is still being processed; retry later.",
+                "idempotency_in_flight",
+            )  # fmt: skip
+        stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (row.response_headers or [])]
+        return row.status_code, [*stored, (b"idempotent-replayed", b"true")], row.response_body or b""
+
+    async def _finish(
+        self,
+        engine: AsyncEngine,
+        table: Table,
+        caller: str,
+        key: str,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
+        where = and_(table.c.caller == caller, table.c.key == key, table.c.state == "in_flight")
+        async with engine.begin() as conn:
+            if status >= 500:
+                await conn.execute(delete(table).where(where))
+                return
+            kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in _REPLAYED_HEADERS]
+            await conn.execute(
+                update(table)
+                .where(where)
+                .values(state="complete", status_code=status, response_headers=kept, response_body=body,
+                        completed_at=datetime.now(UTC))
+            )  # fmt: skip
+
+
+def expired_records(table: Table, older_than: datetime) -> Any:
+    """A DELETE for records past their retention (run by a periodic job)."""
+    return delete(table).where(or_(table.c.completed_at < older_than, table.c.created_at < older_than))
