@@ -8,6 +8,7 @@ from registry.api import router
 from registry.auth.keys import KeyStore
 from registry.config import Settings
 from registry.credentials import Passwords
+from registry.pii_keys import load_pii_cipher
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,6 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     key_fetcher = static_jwks_fetcher(keys.jwks)
 
     async def on_startup(app: FastAPI) -> None:
+        # First, so a missing key file stops the start before anything else is set up.
+        app.state.pii = load_pii_cipher(settings.pii_keys_file)
         app.state.keys = keys
         app.state.passwords = Passwords.from_settings(settings)
         await app.state.passwords.warm_up()

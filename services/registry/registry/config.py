@@ -11,6 +11,11 @@ class Settings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/ce_registry"
 
+    # The keys that encrypt national ID numbers at rest and key their blind index (registry.pii_keys):
+    # {"active": "k1", "keys": {"k1": "<base64 32 bytes>"}, "index_key": "<base64 32 bytes>"}. Read at start-up;
+    # without it the service refuses to start (building the app, e.g. for the OpenAPI document, does not read it).
+    pii_keys_file: Path | None = None
+
     # Ed25519 private keys as <kid>.pem (mode 0600); the newest one signs.
     signing_keys_dir: Path = Path(".data/keys/registry")
     access_token_lifetime_seconds: int = Field(default=900, ge=60, le=86_400)

@@ -1,9 +1,11 @@
-"""Dependencies of the registry's routes: its settings, keys and password hasher, and the public marker."""
+"""Dependencies of the registry's routes: its settings, keys, password hasher and PII cipher, and the public
+marker."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cekit.pii import PiiCipher
 from registry.auth.keys import KeyStore
 from registry.config import Settings
 from registry.credentials import Passwords
@@ -32,7 +34,13 @@ def _passwords(request: Request) -> Passwords:
     return passwords
 
 
+def _cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher = request.app.state.pii
+    return cipher
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 KeysDep = Annotated[KeyStore, Depends(_keys)]
 PasswordsDep = Annotated[Passwords, Depends(_passwords)]
+CipherDep = Annotated[PiiCipher, Depends(_cipher)]
 PUBLIC = Depends(public)

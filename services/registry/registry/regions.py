@@ -72,3 +72,12 @@ def ancestors(code: str) -> list[str]:
 def within(code: str, scope: str) -> bool:
     """Whether ``code`` lies inside the division ``scope`` (an authority's region)."""
     return scope in ancestors(code)
+
+
+@cache
+def codes_within(scope: str) -> frozenset[str]:
+    """Every known code inside ``scope`` (itself included): how a region scope becomes a query condition.
+
+    Registered people and organisations only ever carry known codes, so this set is exact for them.
+    """
+    return frozenset(code for code in _table() if within(code, scope))

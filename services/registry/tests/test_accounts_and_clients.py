@@ -29,12 +29,11 @@ def _new_username() -> str:
 
 
 async def test_an_admin_creates_an_account_that_can_log_in(
-    client: httpx.AsyncClient, api: Any, admin: str, database_url: str
+    client: httpx.AsyncClient, api: Any, admin: str, database_url: str, seed: Any
 ) -> None:
     username = _new_username()
-    org_id = str(uuid.uuid4())
-    body = {"username": username, "password": "a long enough password", "role": "hr_official",
-            "org_id": org_id, "region_code": "130100"}  # fmt: skip
+    org_id = str(await seed.authority("hr", "130100"))
+    body = {"username": username, "password": "a long enough password", "role": "hr_official", "org_id": org_id}
     response = await client.post("/v1/accounts", json=body, headers=api.bearer(admin))
 
     assert response.status_code == 201, response.text
@@ -79,11 +78,17 @@ async def test_a_username_is_taken_whatever_its_case(client: httpx.AsyncClient, 
         pytest.param({"password": "short pw 11"}, "weak_password", "password", id="11-characters"),
         pytest.param({"password": "{username}"}, "weak_password", "password", id="password-is-username"),
         pytest.param({"role": "person"}, "role_attributes_missing", "person_id", id="person-without-person-id"),
-        pytest.param({"role": "industry_official", "org_id": str(uuid.uuid4()), "region_code": "130000"},
-                     "role_attributes_missing", "industry", id="industry-official-without-industry"),
+        pytest.param({"role": "industry_official"}, "role_attributes_missing", "org_id",
+                     id="industry-official-without-authority"),
+        pytest.param({"org_id": str(uuid.uuid4())}, "role_attributes_not_allowed", "org_id",
+                     id="expert-with-an-organisation"),
+        pytest.param({"role": "employer_admin", "org_id": str(uuid.uuid4())}, "unknown_organisation", "org_id",
+                     id="employer-admin-of-no-employer"),
+        pytest.param({"role": "person", "person_id": str(uuid.uuid4())}, "unknown_person", "person_id",
+                     id="person-not-registered"),
         pytest.param({"role": "superuser"}, "validation_failed", "role", id="unknown-role"),
         pytest.param({"username": "张伟"}, "validation_failed", "username", id="non-ascii-username"),
-        pytest.param({"region_code": "13"}, "validation_failed", "region_code", id="bad-region-code"),
+        pytest.param({"region_code": "130100"}, "validation_failed", "region_code", id="region-is-never-input"),
         pytest.param({"is_admin": True}, "validation_failed", "is_admin", id="unknown-field"),
         pytest.param({"password": None}, "validation_failed", "password", id="missing-password"),
     ],

@@ -50,11 +50,11 @@ def _claims_verified_with_jwks(token: str, jwks: dict[str, Any], api: Any) -> di
 
 
 # ---- password grant ---------------------------------------------------------------------------
-async def test_password_grant_issues_a_verifiable_rfc9068_access_token(client: httpx.AsyncClient, api: Any) -> None:
-    org_id, person_id = uuid.uuid4(), uuid.uuid4()
-    username = await api.make_account(
-        Role.INDUSTRY_OFFICIAL, org_id=org_id, region_code="130100", industry="health", person_id=person_id
-    )
+async def test_password_grant_issues_a_verifiable_rfc9068_access_token(
+    client: httpx.AsyncClient, api: Any, seed: Any
+) -> None:
+    org_id = await seed.authority("industry", "130100", "health")
+    username = await api.make_account(Role.INDUSTRY_OFFICIAL, org_id=org_id)
     before = int(time.time())
     response = await api.login(username)
 
@@ -84,8 +84,8 @@ async def test_password_grant_issues_a_verifiable_rfc9068_access_token(client: h
     assert claims["roles"] == ["industry_official"]
     assert claims["scope"] == ""
     assert claims["org_id"] == str(org_id)
-    assert claims["person_id"] == str(person_id)
-    assert claims["region_code"] == "130100"
+    assert "person_id" not in claims
+    assert claims["region_code"] == "130100"  # the authority's region and industry
     assert claims["industry"] == "health"
     assert before <= claims["iat"] <= int(time.time())
     assert claims["exp"] == claims["iat"] + 900
@@ -193,11 +193,11 @@ async def test_a_changed_hashing_cost_upgrades_the_stored_hash_at_login(
 
 # ---- client credentials -----------------------------------------------------------------------
 @pytest.fixture
-async def institution_client(client: httpx.AsyncClient, api: Any) -> tuple[str, str]:
+async def institution_client(client: httpx.AsyncClient, api: Any, seed: Any) -> tuple[str, str]:
     admin = await api.token_for(Role.ADMIN)
     response = await client.post(
         "/v1/clients",
-        json={"name": "Test University LMS", "role": "institution", "org_id": str(uuid.uuid4())},
+        json={"name": "Test University LMS", "role": "institution", "org_id": str(await seed.institution())},
         headers=api.bearer(admin),
     )
     assert response.status_code == 201, response.text

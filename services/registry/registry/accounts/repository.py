@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.models import Account
@@ -21,3 +21,10 @@ async def get_by_username(session: AsyncSession, username: str) -> Account | Non
 async def add(session: AsyncSession, account: Account) -> None:
     session.add(account)
     await session.flush()
+
+
+async def set_industry_of_organisation_accounts(session: AsyncSession, org_id: uuid.UUID, industry: str | None) -> None:
+    """Accounts carry their organisation's industry (derived when made): they follow a change of it. The tokens
+    show it from the next login or refresh."""
+    statement = update(Account).where(Account.org_id == org_id).values(industry=industry)
+    await session.execute(statement.execution_options(synchronize_session=False))

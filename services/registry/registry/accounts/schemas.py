@@ -21,8 +21,6 @@ Username = Annotated[
         examples=["zhang.wei"],
     ),
 ]
-RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="GB/T 2260 code", examples=["130100"])]
-Industry = Annotated[str, Field(min_length=1, max_length=64, examples=["health"])]
 
 
 class AccountCreate(BaseModel):
@@ -32,14 +30,17 @@ class AccountCreate(BaseModel):
     # The minimum length is the password policy's (a ``weak_password`` problem), not a schema rule.
     password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH, description="at least 12 characters")]
     role: Role
-    org_id: uuid.UUID | None = None
-    person_id: uuid.UUID | None = None
-    region_code: RegionCode | None = None
-    industry: Industry | None = None
+    org_id: uuid.UUID | None = Field(
+        default=None,
+        description="hr_official: an HR authority; industry_official: an industry authority; employer_admin: an "
+        "employer; institution: an institution. The account's region and industry are that organisation's.",
+    )
+    person_id: uuid.UUID | None = Field(default=None, description="person: the registered person")
 
 
 class AccountOut(BaseModel):
-    """An account as anyone may see it: never the password hash."""
+    """An account as anyone may see it: never the password hash. ``region_code`` and ``industry`` are derived
+    from the bound organisation or person."""
 
     model_config = ConfigDict(from_attributes=True)
 

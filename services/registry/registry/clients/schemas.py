@@ -14,7 +14,9 @@ class ClientCreate(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200, examples=["Hebei University training system"])]
     role: ClientRole
-    org_id: uuid.UUID | None = Field(default=None, description="required for institution clients")
+    org_id: uuid.UUID | None = Field(
+        default=None, description="institution clients: an existing institution; no other client has one"
+    )
 
 
 class ClientCreated(BaseModel):

@@ -6,11 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cekit.audit import record_audit
 from cekit.tokens import Principal
-from registry.accounts.rules import CLIENT_REQUIRED_ATTRIBUTES, missing_attribute_errors
+from registry.accounts.rules import CLIENT_REQUIRED_ATTRIBUTES
+from registry.accounts.service import bound_organisation, check_role_attributes
 from registry.clients import repository
 from registry.clients.schemas import ClientCreate
 from registry.credentials import hash_client_secret, new_client_id, new_client_secret
-from registry.errors import RoleAttributesMissing
 from registry.models import MachineClient, audit_event
 
 
@@ -21,9 +21,9 @@ class NewClient:
 
 
 async def create_client(session: AsyncSession, data: ClientCreate, *, actor: Principal | str) -> NewClient:
-    required = CLIENT_REQUIRED_ATTRIBUTES[data.role]
-    if errors := missing_attribute_errors(data.role, required, data.model_dump()):
-        raise RoleAttributesMissing(f"A client with the role {data.role} needs more attributes.", errors=errors)
+    check_role_attributes(data.role, CLIENT_REQUIRED_ATTRIBUTES[data.role], data.model_dump(), what="A client")
+    if data.org_id is not None:  # an institution's system acts for an existing institution
+        await bound_organisation(session, data.role.value, data.org_id)
     secret = new_client_secret()
     client = MachineClient(
         client_id=new_client_id(),

@@ -1,0 +1,195 @@
+"""Routes of people (专业技术人员), the institutions' pre-check and the other services' batch lookup.
+
+Who may call each route is declared on it (roles from ``registry.policy``); the policy's scope rules then
+decide whom the caller sees (anyone else answers 404) and whose ID number it sees in full.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from cekit.auth import require_roles
+from cekit.db import SessionDep
+from cekit.problems import problem_responses
+from cekit.tokens import Principal
+from registry import policy, regions
+from registry.deps import CipherDep
+from registry.pagination import PageDep
+from registry.persons import service
+from registry.persons.schemas import (
+    EmploymentCreate,
+    EmploymentOut,
+    LookupFound,
+    LookupMiss,
+    LookupRequest,
+    LookupResponse,
+    LookupResult,
+    PersonCheck,
+    PersonCheckResult,
+    PersonCreate,
+    PersonDetail,
+    PersonOut,
+    PersonPage,
+    TitleCreate,
+    TitleOut,
+)
+from registry.persons.service import LookupOutcome, PersonView
+from registry.schemas import IndustryFilter, RegionFilter
+
+router = APIRouter(tags=["persons"])
+internal_router = APIRouter(tags=["internal"])
+
+Registrar = Annotated[Principal, Depends(require_roles(*policy.PERSON_REGISTRARS))]
+Reader = Annotated[Principal, Depends(require_roles(*policy.PERSON_READERS))]
+Lister = Annotated[Principal, Depends(require_roles(*policy.PERSON_LISTERS))]
+Editor = Annotated[Principal, Depends(require_roles(*policy.PERSON_EDITORS))]
+Self = Annotated[Principal, Depends(require_roles(*policy.SELF))]
+Checker = Annotated[Principal, Depends(require_roles(*policy.PERSON_CHECKERS))]
+LookupService = Annotated[Principal, Depends(require_roles(*policy.PERSON_LOOKUP_SERVICES))]
+
+
+@router.post(
+    "/v1/persons",
+    summary="Register a person under their real name (admin; HR official of their region; employer's admin, own staff)",
+    status_code=201,
+    response_model=PersonDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def register_person(body: PersonCreate, actor: Registrar, session: SessionDep, cipher: CipherDep) -> PersonDetail:
+    return _detail(await service.register_person(session, cipher, body, actor=actor))
+
+
+# Declared before /v1/persons/{person_id}, which would otherwise take "me" for an id.
+@router.get(
+    "/v1/persons/me",
+    summary="The caller's own person record (role person)",
+    response_model=PersonDetail,
+    responses=problem_responses(401, 403, 404),
+)
+async def my_person(actor: Self, session: SessionDep, cipher: CipherDep) -> PersonDetail:
+    return _detail(await service.my_person(session, cipher, actor=actor))
+
+
+@router.get(
+    "/v1/persons",
+    summary="People the caller may see (ID numbers masked)",
+    response_model=PersonPage,
+    responses=problem_responses(401, 403, 422),
+)
+async def list_persons(
+    actor: Lister,
+    session: SessionDep,
+    cipher: CipherDep,
+    page: PageDep,
+    region_code: RegionFilter = None,
+    employer_id: Annotated[uuid.UUID | None, Query(description="current employer")] = None,
+    industry: IndustryFilter = None,
+) -> PersonPage:
+    views, next_cursor = await service.list_persons(
+        session, cipher, page, actor=actor, region_code=region_code, employer_id=employer_id, industry=industry
+    )
+    return PersonPage(items=[_summary(view) for view in views], next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/persons/checks",
+    summary="Pre-check a trainee's ID number and name before enrolment (institutions)",
+    description="Answers whether the number is valid, whether it is registered and whether the name matches; "
+    "nothing else about the person. Every check is audited.",
+    response_model=PersonCheckResult,
+    responses=problem_responses(401, 403, 422),
+)
+async def check_person(body: PersonCheck, actor: Checker, session: SessionDep, cipher: CipherDep) -> PersonCheckResult:
+    valid, registered, name_matches = await service.check_person(session, cipher, body, actor=actor)
+    return PersonCheckResult(id_number_valid=valid, registered=registered, name_matches=name_matches)
+
+
+@router.get(
+    "/v1/persons/{person_id}",
+    summary="One person, with employment and title history",
+    response_model=PersonDetail,
+    responses=problem_responses(401, 403, 404),
+)
+async def get_person(person_id: uuid.UUID, actor: Reader, session: SessionDep, cipher: CipherDep) -> PersonDetail:
+    return _detail(await service.get_person(session, cipher, person_id, actor=actor))
+
+
+@router.post(
+    "/v1/persons/{person_id}/employments",
+    summary="Record a move to an employer from a date: the current employment ends the day before",
+    status_code=201,
+    response_model=PersonDetail,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def start_employment(
+    person_id: uuid.UUID, body: EmploymentCreate, actor: Editor, session: SessionDep, cipher: CipherDep
+) -> PersonDetail:
+    return _detail(await service.start_employment(session, cipher, person_id, body, actor=actor))
+
+
+@router.post(
+    "/v1/persons/{person_id}/titles",
+    summary="Record a new title level from a date",
+    status_code=201,
+    response_model=PersonDetail,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def change_title(
+    person_id: uuid.UUID, body: TitleCreate, actor: Editor, session: SessionDep, cipher: CipherDep
+) -> PersonDetail:
+    return _detail(await service.change_title(session, cipher, person_id, body, actor=actor))
+
+
+@internal_router.post(
+    "/v1/internal/registry/person-lookups",
+    summary="Resolve up to 1,000 (ID number, name) pairs to people (our own services)",
+    response_model=LookupResponse,
+    responses=problem_responses(401, 403, 422),
+)
+async def lookup_persons(
+    body: LookupRequest, actor: LookupService, session: SessionDep, cipher: CipherDep
+) -> LookupResponse:
+    outcomes = await service.lookup_persons(session, cipher, body.items)
+    return LookupResponse(results=[_lookup_result(outcome) for outcome in outcomes])
+
+
+def _summary(view: PersonView) -> PersonOut:
+    person = view.person
+    return PersonOut(
+        id=person.id,
+        id_number=view.id_number,
+        id_number_masked=view.masked,
+        name=person.name,
+        sex=person.sex,
+        birth_date=view.birth_date,
+        region_code=person.region_code,
+        province_code=regions.province_of(person.region_code),
+        employer_id=person.employer_id,
+        title_level=person.title_level,
+        industry=person.industry,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+def _detail(view: PersonView) -> PersonDetail:
+    return PersonDetail(
+        **_summary(view).model_dump(),
+        employments=[EmploymentOut.model_validate(e) for e in view.person.employments],
+        titles=[TitleOut.model_validate(t) for t in view.person.titles],
+    )
+
+
+def _lookup_result(outcome: LookupOutcome) -> LookupResult:
+    person = outcome.person
+    if person is None:
+        return LookupMiss.model_validate({"status": outcome.status, "reason": outcome.reason})
+    return LookupFound(
+        person_id=person.id,
+        region_code=person.region_code,
+        province_code=regions.province_of(person.region_code),
+        employer_id=person.employer_id,
+        title_level=person.title_level,
+        industry=person.industry,
+    )
