@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     # The clock skew every verifier tolerates (cekit's TokenVerifier uses 30 s); a retired key stays in the
     # JWKS for lifetime + leeway, so every token it signed can still be verified until it expires.
     token_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # Where clients reach our token endpoint: accepted, besides the issuer id, as the audience of client
+    # assertions (RFC 7523 §3). The launcher sets the gateway's URL.
+    token_endpoint_urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000/v1/auth/token"])
     # The OAuth client id of first-party apps (web portal, mobile app) that cannot keep a secret.
     public_client_id: str = "ce-public"
 

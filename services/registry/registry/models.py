@@ -92,7 +92,8 @@ class Account(Base):
 
 
 class MachineClient(Base):
-    """An OAuth client that authenticates with its own secret (client-credentials grant)."""
+    """An OAuth client: authenticates with its own secret, or with assertions signed by a key of its
+    registered ``jwks`` (RFC 7523 ``private_key_jwt``; then it has no secret at all)."""
 
     __tablename__ = "machine_client"
 
@@ -100,12 +101,26 @@ class MachineClient(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[ClientRole] = mapped_column(_enum(ClientRole, "client_role"))
     org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"), index=True)
-    secret_hash: Mapped[str] = mapped_column(String(255))
+    secret_hash: Mapped[str | None] = mapped_column(String(255))
+    # none_as_null: a client without keys has SQL NULL here, not the JSON value null.
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+    __table_args__ = (CheckConstraint("(secret_hash IS NULL) <> (jwks IS NULL)", name="one_authentication_method"),)
+
+
+class UsedClientAssertion(Base):
+    """The ``jti`` of every accepted client assertion until it expires: each is accepted once (RFC 7523 §3)."""
+
+    __tablename__ = "used_client_assertion"
+
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("machine_client.client_id", ondelete="CASCADE"), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class RefreshToken(Base):

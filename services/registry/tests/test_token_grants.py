@@ -129,7 +129,7 @@ async def test_usernames_are_case_insensitive_at_login(api: Any) -> None:
                      {"basic": ("{client_id}", "{secret}")}, 400, "invalid_request", id="two-auth-methods"),
         pytest.param({"grant_type": "client_credentials", "client_assertion": "a.b.c",
                       "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, {}, 401,
-                     "invalid_client", id="client-assertion-not-yet"),
+                     "invalid_client", id="malformed-client-assertion"),
         pytest.param({"grant_type": "refresh_token", "refresh_token": "rt_never-issued"}, {}, 400, "invalid_grant",
                      id="unknown-refresh-token"),
     ],

@@ -5,6 +5,7 @@ import binascii
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+import jwt
 from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -46,18 +47,23 @@ def require(params: dict[str, str], name: str) -> str:
     return value
 
 
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
-    """The client as the request identified it; ``secret`` is None for a public client."""
+    """The client as the request identified it: by its secret, by a signed assertion (RFC 7523
+    ``private_key_jwt``), or neither (``secret`` and ``assertion`` both None: the public client)."""
 
     client_id: str
     secret: str | None
+    assertion: str | None = None
 
 
 def client_credentials(authorization: str | None, params: dict[str, str]) -> ClientCredentials | None:
     """HTTP Basic (RFC 6749 §2.3.1) or ``client_id``/``client_secret`` in the body, never both."""
     if "client_assertion" in params or "client_assertion_type" in params:
-        raise InvalidClient("Client assertions (RFC 7523) are not accepted yet; use a client secret.")
+        return _assertion_credentials(authorization, params)
     basic = _basic_credentials(authorization)
     form_id, form_secret = params.get("client_id"), params.get("client_secret")
     if basic is not None:
@@ -88,3 +94,22 @@ def _basic_credentials(authorization: str | None) -> ClientCredentials | None:
         raise InvalidClient("The Basic credentials are not valid base64 of client_id:client_secret.")
     # RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
     return ClientCredentials(unquote_plus(client_id), unquote_plus(secret) or None)
+
+
+def _assertion_credentials(authorization: str | None, params: dict[str, str]) -> ClientCredentials:
+    """RFC 7523 §2.2: the client proves itself with a JWT signed by a key it registered; one method only."""
+    if params.get("client_assertion_type") != JWT_BEARER_ASSERTION:
+        raise InvalidClient(f"client_assertion_type must be {JWT_BEARER_ASSERTION}.")
+    assertion = require(params, "client_assertion")
+    if "client_secret" in params or _basic_credentials(authorization) is not None:
+        raise InvalidRequest("Authenticate the client with one method only: a secret or an assertion.")
+    try:
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.DecodeError:
+        raise InvalidClient("The client assertion is not a well-formed JWT.") from None
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise InvalidClient("The client assertion names no client (sub).")
+    if params.get("client_id") not in (None, subject):
+        raise InvalidRequest("client_id differs from the client assertion's subject.")
+    return ClientCredentials(subject, None, assertion)

@@ -1,12 +1,14 @@
-"""Queries on refresh tokens and failed logins."""
+"""Queries on refresh tokens, failed logins and used client assertions."""
 
 import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.models import FailedLogin, RefreshToken
+from registry.auth.assertions import VerifiedAssertion
+from registry.models import FailedLogin, RefreshToken, UsedClientAssertion
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
@@ -62,3 +64,15 @@ async def forget_failed_logins(session: AsyncSession, username: str) -> None:
 async def forget_expired_failed_logins(session: AsyncSession, before: datetime) -> None:
     """Drops every failure (of any username) at or before ``before``: outside the window they never count."""
     await session.execute(delete(FailedLogin).where(FailedLogin.attempted_at <= before))
+
+
+async def remember_assertion(session: AsyncSession, verified: VerifiedAssertion, now: datetime) -> bool:
+    """Record an accepted assertion's jti; False when it was seen before (a replay). Expired ones are swept."""
+    await session.execute(delete(UsedClientAssertion).where(UsedClientAssertion.expires_at < now))
+    inserted = await session.execute(
+        pg_insert(UsedClientAssertion)
+        .values(jti=verified.jti, client_id=verified.client_id, expires_at=verified.expires_at)
+        .on_conflict_do_nothing()
+        .returning(UsedClientAssertion.jti)
+    )
+    return inserted.first() is not None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cekit.audit import record_audit
 from registry.accounts import repository as accounts
 from registry.auth import repository
+from registry.auth.assertions import verify_assertion
 from registry.auth.keys import KeyStore
 from registry.auth.oauth import ClientCredentials
 from registry.auth.tokens import TokenSubject, mint_access_token
@@ -120,6 +121,8 @@ class TokenService:
         """The authenticated confidential client, or None for the public (first-party) client."""
         if credentials is None:
             return None
+        if credentials.assertion is not None:
+            return await self._client_by_assertion(credentials.client_id, credentials.assertion)
         if credentials.secret is None:
             if credentials.client_id == self.settings.public_client_id:
                 return None
@@ -128,6 +131,16 @@ class TokenService:
         ok = verify_client_secret(client.secret_hash if client else None, credentials.secret)
         if client is None or not ok or not client.active:
             raise InvalidClient("The client id or secret is wrong.")
+        return client
+
+    async def _client_by_assertion(self, client_id: str, assertion: str) -> MachineClient:
+        client = await clients.get(self.session, client_id)
+        if client is None or not client.active or client.jwks is None:
+            raise InvalidClient("This client is unknown, inactive or has registered no keys for assertions.")
+        audiences = [self.settings.token_issuer, *self.settings.token_endpoint_urls]
+        verified = verify_assertion(assertion, client_id, client.jwks, audiences, self.now)
+        if not await repository.remember_assertion(self.session, verified, self.now):
+            raise InvalidClient("This client assertion was already used; sign a new one with a fresh jti.")
         return client
 
     async def _refuse_if_locked(self, username: str) -> None:

@@ -30,6 +30,7 @@ async def create_client(body: ClientCreate, admin: AdminDep, session: SessionDep
     return ClientCreated(
         client_id=client.client_id,
         client_secret=created.secret,
+        token_endpoint_auth_method="client_secret_basic" if created.secret is not None else "private_key_jwt",
         name=client.name,
         role=client.role,
         org_id=client.org_id,
