@@ -1,5 +1,6 @@
 """What one deployment is: region, data directory, ports and database server, from the environment."""
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +87,6 @@ class Deployment:
 
     def service_env(self, server_url: str) -> dict[str, str]:
         """Environment for every process: each reads the variables with its own prefix."""
-        import json
-
         env: dict[str, str] = {}
         base = server_url.replace("postgresql+asyncpg://", "postgresql://", 1).rsplit("/", 1)[0]
         base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
@@ -101,6 +100,8 @@ class Deployment:
             env[prefix + "PEERS"] = json.dumps({peer: self.url(peer) for peer in PEERS[service]})
         env["REGISTRY_SIGNING_KEYS_DIR"] = str(self.keys_dir)
         env["REGISTRY_PII_KEYS_FILE"] = str(self.pii_keys_file)
+        # Client assertions (RFC 7523) may name our public token endpoint as their audience.
+        env["REGISTRY_TOKEN_ENDPOINT_URLS"] = json.dumps([self.url("gateway") + "/v1/auth/token"])
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
         env["GATEWAY_JWKS_URL"] = env["REGISTRY_JWKS_URL"]
