@@ -23,6 +23,8 @@ from registry.auth.keys import KeyStore
 from registry.config import Settings
 from registry.credentials import Passwords
 from registry.errors import UsernameTaken
+from registry.imports.cli import COMMANDS as IMPORT_COMMANDS
+from registry.imports.cli import add_import_commands, run_import
 from registry.roles import Role
 
 ADMIN_PASSWORD_ENV = "CE_ADMIN_PASSWORD"
@@ -40,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         "else generated and printed once)",
     )
     bootstrap.add_argument("--username", default="admin")
+    add_import_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
+
+    if args.command in IMPORT_COMMANDS:
+        return run_import(args, settings)
 
     if args.command == "bootstrap-admin":
         return asyncio.run(bootstrap_admin(settings, args.username, os.environ.get(ADMIN_PASSWORD_ENV) or None))

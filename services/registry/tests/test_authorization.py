@@ -22,6 +22,8 @@ from registry.persons.rules import today
 
 ABSENT = "absent"  # a list answers 200 without the object
 OK = "ok"  # any 2xx: the route is not about someone else's object for this caller
+ROWS_REFUSED = "rows refused"  # an import answers 200 with every row rejected as outside_scope
+IMPORTED = "imported"  # an import answers 200 with every row created
 CALLERS = (
     "hr_official", "industry_official", "employer_admin", "institution", "institution_client", "expert", "person",
     "partner", "service",
@@ -87,6 +89,7 @@ def tokens(mint: Any, world: World) -> dict[str, str]:
 
 
 Body = Callable[[World, Any], dict[str, Any]]
+File = Callable[[World, Any], bytes]  # a CSV file sent as the raw body
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Case:
     body: Body | None = None
     params: dict[str, str] = field(default_factory=dict)
     listed: str | None = None  # the world's object a list must not show
+    file: File | None = None
 
 
 def _person_body(world: World, seed: Any) -> dict[str, Any]:
@@ -117,6 +121,24 @@ def _institution_body(world: World, seed: Any) -> dict[str, Any]:
         "kind": "training_org",
         "region_code": "130100",
     }
+
+
+def _csv(header: str, *values: str) -> bytes:
+    return f"{header}\r\n{','.join(values)}\r\n".encode()
+
+
+def _person_file(world: World, seed: Any) -> bytes:
+    values = (seed.new_id_number("130102"), "李四", "130102", str(world.employer), "junior", "health")
+    return _csv("id_number,name,region_code,employer_id,title_level,industry", *values)
+
+
+def _employer_file(world: World, seed: Any) -> bytes:
+    values = (seed.new_credit_code(), "某公司", "enterprise", "130100", "health")
+    return _csv("credit_code,name,kind,region_code,industry", *values)
+
+
+def _institution_file(world: World, seed: Any) -> bytes:
+    return _csv("credit_code,name,kind,region_code", seed.new_credit_code(), "某培训中心", "training_org", "130100")
 
 
 def _check_body(world: World, seed: Any) -> dict[str, Any]:
@@ -211,6 +233,19 @@ CASES: dict[str, Case] = {
         "PATCH", "/v1/authorities/{hr_authority}", body=lambda w, s: {"name": "130100 hr"},
         insider=("hr_province", 200), expect={"hr_official": 404},
     ),
+    # ---- bulk imports: refused per row (outside_scope) for those with the role but not the rows' scope
+    "import people": Case(
+        "POST", "/v1/imports/persons", file=_person_file, insider=("hr_city", IMPORTED),
+        expect={"hr_official": ROWS_REFUSED, "employer_admin": ROWS_REFUSED},
+    ),
+    "import employers": Case(
+        "POST", "/v1/imports/employers", file=_employer_file, insider=("hr_city", IMPORTED),
+        expect={"hr_official": ROWS_REFUSED},
+    ),
+    "import institutions": Case(
+        "POST", "/v1/imports/institutions", file=_institution_file, insider=("hr_city", IMPORTED),
+        expect={"hr_official": ROWS_REFUSED},
+    ),
     # ---- accounts and clients
     "create an account": Case(
         "POST", "/v1/accounts", insider=("admin", 201),
@@ -225,13 +260,23 @@ CASES: dict[str, Case] = {
 
 
 async def _outcome(client: httpx.AsyncClient, case: Case, world: World, seed: Any, token: str) -> int | str:
-    """The status, or for a list whether the world's object is in it."""
+    """The status, or for a list whether the world's object is in it, or for an import whether its rows went in."""
     url = case.path.format(**{k: v for k, v in world.__dict__.items() if isinstance(v, uuid.UUID)})
     body = case.body(world, seed) if case.body else None
-    response = await client.request(case.method, url, json=body, params=case.params, headers=_bearer(token))
+    if case.file is not None:
+        headers = {**_bearer(token), "Content-Type": "text/csv"}
+        response = await client.request(case.method, url, content=case.file(world, seed), headers=headers)
+    else:
+        response = await client.request(case.method, url, json=body, params=case.params, headers=_bearer(token))
     if case.listed and response.status_code == 200:
         ids = {item["id"] for item in response.json()["items"]}
         return "listed" if str(getattr(world, case.listed)) in ids else ABSENT
+    if case.file is not None and response.status_code == 200:
+        result = response.json()
+        if result["created"] == result["total_rows"]:
+            return IMPORTED
+        refused = all(error["code"] == "outside_scope" for error in result["errors"])
+        return ROWS_REFUSED if refused and result["rejected"] == result["total_rows"] else str(result)
     if response.status_code in (403, 404):
         assert response.headers["content-type"] == "application/problem+json"
         if response.status_code == 404:  # as if it did not exist
