@@ -17,6 +17,9 @@ import asyncpg
 
 from cekit.pii import new_key
 from launcher.config import REPO_ROOT, SERVICES, Deployment
+
+# Services that call the registry with their own service token (ARCHITECTURE.md, "calls").
+CALLS_REGISTRY = ("hours", "bases", "certificates")
 from launcher.postgres import EmbeddedPostgres, port_is_free
 
 PYTHON = sys.executable
@@ -66,14 +69,34 @@ class Platform:
         ensure_pii_keys(self.d.pii_keys_file)
         self._step([PYTHON, "-m", "registry.cli", "ensure-signing-key"], show=False)
         self._step([PYTHON, "-m", "registry.cli", "bootstrap-admin", "--username", "admin"], show=True)
+        self.env.update(self._service_clients())
 
-    def _step(self, command: list[str], *, show: bool = False) -> None:
+    def _service_clients(self) -> dict[str, str]:
+        """Each service that calls the registry gets its own machine client, made once and kept (0600)."""
+        path = self.d.data_dir / "keys" / "service-clients.json"
+        known: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+        for service in CALLS_REGISTRY:
+            if service not in known:
+                out = self._step([PYTHON, "-m", "registry.cli", "create-service-client", "--name", service])
+                known[service] = json.loads(out)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(descriptor, "w") as handle:
+                    json.dump(known, handle)
+        env = {}
+        for service, credentials in known.items():
+            env[f"{service.upper()}_REGISTRY_URL"] = self.d.url("registry")
+            env[f"{service.upper()}_REGISTRY_CLIENT_ID"] = credentials["client_id"]
+            env[f"{service.upper()}_REGISTRY_CLIENT_SECRET"] = credentials["client_secret"]
+        return env
+
+    def _step(self, command: list[str], *, show: bool = False) -> str:
         result = subprocess.run(command, env=self.env, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command[1:])} failed:\n{result.stderr.strip() or result.stdout.strip()}")
         if show and result.stdout.strip():
             for line in result.stdout.strip().splitlines():
                 say(line)
+        return result.stdout
 
     def start_processes(self) -> None:
         self.d.log_dir.mkdir(parents=True, exist_ok=True)

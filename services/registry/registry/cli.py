@@ -6,6 +6,7 @@ the database: that is its own step (``alembic upgrade head``).
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import sys
@@ -20,12 +21,14 @@ from registry.accounts import repository as accounts
 from registry.accounts.schemas import AccountCreate
 from registry.accounts.service import create_account
 from registry.auth.keys import KeyStore
+from registry.clients.schemas import ClientCreate
+from registry.clients.service import create_client
 from registry.config import Settings
 from registry.credentials import Passwords
 from registry.errors import UsernameTaken
 from registry.imports.cli import COMMANDS as IMPORT_COMMANDS
 from registry.imports.cli import add_import_commands, run_import
-from registry.roles import Role
+from registry.roles import ClientRole, Role
 
 ADMIN_PASSWORD_ENV = "CE_ADMIN_PASSWORD"
 
@@ -42,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         "else generated and printed once)",
     )
     bootstrap.add_argument("--username", default="admin")
+    service_client = commands.add_parser(
+        "create-service-client",
+        help="register a machine client with the service role (another service of this platform); print "
+        "its id and secret as JSON, once",
+    )
+    service_client.add_argument("--name", required=True, help="the calling service, e.g. hours")
     add_import_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
@@ -51,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "bootstrap-admin":
         return asyncio.run(bootstrap_admin(settings, args.username, os.environ.get(ADMIN_PASSWORD_ENV) or None))
+    if args.command == "create-service-client":
+        return asyncio.run(create_service_client(settings, args.name))
     keys = KeyStore(settings.signing_keys_dir, publish_retired_for=timedelta(seconds=settings.key_publication_seconds))
     if args.command == "ensure-signing-key":
         print((keys.active() or keys.create()).kid)
@@ -100,6 +111,25 @@ async def bootstrap_admin(settings: Settings, username: str, password: str | Non
         print("the password is shown only this once: store it now")
     else:
         print(f"created the admin account {username.lower()!r} with the password from {ADMIN_PASSWORD_ENV}")
+    return 0
+
+
+async def create_service_client(settings: Settings, name: str) -> int:
+    """A platform service's own client (role ``service``): how hours or certificates call the registry."""
+    engine = build_engine(settings.database_url, pool_size=1, application_name="registry-cli")
+    try:
+        async with build_sessionmaker(engine)() as session:
+            created = await create_client(
+                session, ClientCreate(name=f"platform service: {name}", role=ClientRole.SERVICE), actor="system:cli"
+            )
+            await session.commit()
+    except ProgrammingError as exc:
+        return _fail(f"the registry database is not migrated (run `alembic upgrade head` first): {exc.orig}")
+    except (DBAPIError, OSError) as exc:
+        return _fail(f"the registry database cannot be reached: {exc}")
+    finally:
+        await engine.dispose()
+    print(json.dumps({"client_id": created.client.client_id, "client_secret": created.secret}))
     return 0
 
 

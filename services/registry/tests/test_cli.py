@@ -2,6 +2,7 @@
 CE_ADMIN_PASSWORD from its environment, on an already migrated database."""
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import jwt
 import pytest
 
 from cekit.testing import asyncpg_url, create_database, drop_database
@@ -115,3 +117,18 @@ async def test_key_commands_print_the_kid(tmp_path: Path, database_url: str) -> 
     assert second.strip() != first.strip()
     code, active, _ = await _run("ensure-signing-key", env=env)
     assert active.strip() == second.strip()
+
+
+async def test_create_service_client_prints_credentials_that_get_a_service_token(
+    database_url: str, keys_dir: Path, client: Any
+) -> None:
+    code, out, err = await _run("create-service-client", "--name", "hours", env=_env(database_url, keys_dir))
+    assert code == 0, err
+    credentials = json.loads(out)
+    token = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials", **credentials},
+    )
+    assert token.status_code == 200, token.text
+    claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == ["service"]
