@@ -17,7 +17,6 @@ import asyncpg
 
 from cekit.pii import new_key
 from launcher.config import REPO_ROOT, SERVICES, Deployment
-
 from launcher.postgres import EmbeddedPostgres, port_is_free
 
 # Services that call the registry with their own service token (ARCHITECTURE.md, "calls").
