@@ -23,6 +23,7 @@ PREFIXES: Mapping[str, tuple[str, ...]] = {
         "/v1/clients",
         "/v1/organisations",
         "/v1/internal/registry",
+        "/v1/imports",
     ),
     "hours": (
         "/v1/learning-records",

@@ -11,6 +11,7 @@ ROUTED = [
     ("/v1/persons/me", "registry"),
     ("/v1/auth/token", "registry"),
     ("/v1/internal/registry/people:lookup", "registry"),
+    ("/v1/imports/persons", "registry"),
     ("/v1/compliance/p-1", "hours"),
     ("/v1/learning-records:batch", "hours"),
     ("/v1/policy-packs/130000", "hours"),
