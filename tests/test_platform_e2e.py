@@ -16,6 +16,8 @@ import httpx
 import psutil
 import pytest
 
+from cekit.identifiers import id_check_character
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).parents[1]
@@ -123,6 +125,19 @@ def test_the_platform_starts_serves_and_stops_cleanly(platform: Running) -> None
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
 
+    # A person registered through the gateway: the answer shows the ID number to the admin, but no log line
+    # of any process of the platform ever contains it (ARCHITECTURE.md: PII never logged).
+    id_number = "130102199003071" + "23"
+    id_number += id_check_character(id_number)
+    person = httpx.post(
+        gateway + "/v1/persons",
+        json={"id_number": id_number, "name": "王五", "region_code": "130102", "title_level": "junior",
+              "industry": "health"},
+        headers={"Authorization": f"Bearer {access}"},
+    )  # fmt: skip
+    assert person.status_code == 201, person.text
+    assert person.json()["id_number"] == id_number
+
     for service in SERVICES:
         health = httpx.get(gateway + f"/services/{service}/readyz", headers={"X-Request-ID": f"e2e-{service}"})
         assert health.status_code == 200, f"{service}: {health.text}"
@@ -135,3 +150,7 @@ def test_the_platform_starts_serves_and_stops_cleanly(platform: Running) -> None
     assert leftover_processes(platform.data_dir, platform.base_port) == []
     assert all(_free(platform.base_port + offset) for offset in (0, 1, 2, 3, 4, 10))
     assert "stopped" in platform.output.read_text()
+    logs = {path.name: path.read_text() for path in (platform.data_dir / "logs").glob("*.log")}
+    assert "registry.log" in logs
+    assert [name for name, text in logs.items() if id_number in text] == []
+    assert id_number not in platform.output.read_text()
