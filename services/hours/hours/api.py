@@ -1,5 +1,16 @@
-"""Routes of the hours service: the service frame; the ledger's routes come with the hours issue."""
+"""Routes of the hours service, gathered from its aggregates (each keeps its own thin routes)."""
 
 from fastapi import APIRouter
 
+from hours.compliance.api import router as compliance_router
+from hours.policy.api import router as policy_router
+from hours.records.api import router as records_router
+from hours.requirements.api import router as requirements_router
+from hours.spotchecks.api import router as spot_checks_router
+
 router = APIRouter()
+router.include_router(records_router)
+router.include_router(compliance_router)
+router.include_router(requirements_router)
+router.include_router(spot_checks_router)
+router.include_router(policy_router)

@@ -1,0 +1,167 @@
+"""The registry, as the hours service uses it: one batch lookup of people by ID number and name.
+
+Contract (the registry's, read from its API, never from its code)::
+
+    POST {registry}/v1/auth/token            grant_type=client_credentials&client_id=…&client_secret=…
+                                             → {access_token, expires_in}
+    POST {registry}/v1/internal/registry/person-lookups   (bearer token of role ``service``)
+         {items: [{id_number, name}, …]} (≤ 1,000) → {results: […]} in input order, each
+         {status: "found", person_id, region_code, province_code, employer_id, title_level, industry}
+         or {status: "unknown_person" | "name_mismatch" | "invalid_id_number", reason}
+
+The service token is cached until shortly before it expires (and dropped at once if the registry refuses it).
+Anything but a usable answer — the registry down, slow, refusing our credentials, answering nonsense — is a
+``RegistryUnavailable`` (503 ``registry_unavailable``): the caller retries; nothing was written.
+"""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Annotated, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hours.errors import RegistryUnavailable
+from hours.vocabulary import TitleLevel
+
+log = logging.getLogger("hours.registry")
+
+MAX_LOOKUP_ITEMS = 1000
+TOKEN_PATH = "/v1/auth/token"
+LOOKUP_PATH = "/v1/internal/registry/person-lookups"
+
+
+class PersonFound(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: Literal["found"]
+    person_id: uuid.UUID
+    region_code: str = Field(min_length=6, max_length=6)
+    province_code: str = Field(min_length=6, max_length=6)
+    employer_id: uuid.UUID | None
+    title_level: TitleLevel
+    industry: str
+
+
+class PersonMissing(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: Literal["unknown_person", "name_mismatch", "invalid_id_number"]
+    reason: str
+
+
+LookupResult = Annotated[PersonFound | PersonMissing, Field(discriminator="status")]
+
+
+class _LookupAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[LookupResult]
+
+
+class _TokenAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    access_token: str
+    expires_in: int = Field(gt=0)
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        client_id: str | None,
+        client_secret: str | None,
+        *,
+        refresh_margin_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._margin = refresh_margin_seconds
+        self._clock = clock
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._token_lock = asyncio.Lock()
+        self.tokens_fetched = 0
+
+    async def lookup_persons(self, items: Sequence[tuple[str, str]]) -> list[PersonFound | PersonMissing]:
+        """One result per ``(id_number, name)``, in input order."""
+        if not items:
+            return []
+        if len(items) > MAX_LOOKUP_ITEMS:
+            raise ValueError(f"at most {MAX_LOOKUP_ITEMS} people per lookup")
+        body = {"items": [{"id_number": id_number, "name": name} for id_number, name in items]}
+        response = await self._post_with_token(LOOKUP_PATH, body)
+        try:
+            answer = _LookupAnswer.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.warning("registry lookup answer not understood: %s", exc.errors()[:3])
+            raise RegistryUnavailable("The registry's answer to a person lookup could not be read.") from exc
+        if len(answer.results) != len(items):
+            raise RegistryUnavailable("The registry answered a person lookup with the wrong number of results.")
+        return list(answer.results)
+
+    async def _post_with_token(self, path: str, body: object) -> httpx.Response:
+        for attempt in (1, 2):
+            token = await self._service_token()
+            try:
+                response = await self._http.post(
+                    self._base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+                )
+            except httpx.HTTPError as exc:
+                raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
+            if response.status_code == 401 and attempt == 1:
+                self._forget_token(token)  # revoked or rotated keys: one fresh token, then give up
+                continue
+            if response.status_code != 200:
+                raise RegistryUnavailable(f"The registry answered a person lookup with {response.status_code}.")
+            return response
+        raise RegistryUnavailable("The registry refused the hours service's token.")
+
+    async def _service_token(self) -> str:
+        if self._token is not None and self._clock() < self._token_expires_at:
+            return self._token
+        async with self._token_lock:  # one fetch for all the requests that found the token stale
+            if self._token is not None and self._clock() < self._token_expires_at:
+                return self._token
+            if not self._client_id or not self._client_secret:
+                raise RegistryUnavailable(
+                    "The hours service has no registry client credentials (HOURS_REGISTRY_CLIENT_ID/_SECRET)."
+                )
+            try:
+                response = await self._http.post(
+                    self._base_url + TOKEN_PATH,
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": self._client_id,
+                        "client_secret": self._client_secret,
+                    },
+                )
+            except httpx.HTTPError as exc:
+                raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
+            if response.status_code != 200:
+                raise RegistryUnavailable(
+                    f"The registry refused the hours service's client credentials ({response.status_code})."
+                )
+            try:
+                answer = _TokenAnswer.model_validate_json(response.content)
+            except ValidationError as exc:
+                raise RegistryUnavailable("The registry's token answer could not be read.") from exc
+            self.tokens_fetched += 1
+            self._token = answer.access_token
+            # Refresh a little early, but never treat a short-lived token as already expired.
+            margin = min(self._margin, answer.expires_in / 2)
+            self._token_expires_at = self._clock() + answer.expires_in - margin
+            return self._token
+
+    def _forget_token(self, token: str) -> None:
+        if self._token == token:
+            self._token = None
+            self._token_expires_at = 0.0

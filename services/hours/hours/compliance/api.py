@@ -1,0 +1,31 @@
+"""Route of annual compliance (thin; ``compliance.service`` does the work)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cekit.auth import PrincipalDep
+from cekit.db import SessionDep
+from cekit.problems import problem_responses
+from hours.compliance import service
+from hours.compliance.schemas import ComplianceOut
+from hours.deps import PolicyDep
+
+router = APIRouter(tags=["compliance"])
+
+
+@router.get(
+    "/v1/compliance/{person_id}",
+    summary="A person's year: required, credited and pending hours, the shortfall and the ledger entries",
+    response_model=ComplianceOut,
+    responses=problem_responses(401, 404, 422),
+)
+async def get_compliance(
+    person_id: uuid.UUID,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    actor: PrincipalDep,
+    session: SessionDep,
+    book: PolicyDep,
+) -> ComplianceOut:
+    return await service.compliance(session, book, actor, person_id, year)

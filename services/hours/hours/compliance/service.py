@@ -1,0 +1,82 @@
+"""Compliance of a person in a year, read from the kept totals (never by summing the ledger) and the
+requirement resolved from their jurisdiction, title and industry (``hours.policy.resolve``).
+
+Whose facts: the person's latest registry facts, kept in ``person_profile`` at every intake. A person with no
+record yet is only known to themselves — their token carries their region and industry (title unknown: the
+``none`` row applies); to anyone else they answer 404.
+"""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cekit.tokens import Principal
+from hours import access
+from hours.compliance.schemas import ComplianceOut, Entry, HoursByKey
+from hours.errors import PersonNotFound
+from hours.ledger import repository as ledger
+from hours.policy.model import REQUIREMENT_KEYS
+from hours.policy.resolve import PolicyBook
+from hours.records import repository as records
+from hours.requirements import repository as requirements
+from hours.units import ZERO
+from hours.vocabulary import Category, TitleLevel
+
+
+async def compliance(
+    session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, year: int
+) -> ComplianceOut:
+    region, title, industry = await _person(session, principal, person_id)
+    overrides = await requirements.for_industry(session, industry, year)
+    requirement = book.requirement(region, title, year, overrides)
+    totals = await ledger.totals(session, person_id, year)
+    credited = _sums(totals, "credited")
+    pending = _sums(totals, "pending")
+    required = {key: requirement.hours(key) for key in REQUIREMENT_KEYS}
+    shortfall = {
+        key: (max(ZERO, value - credited[key]) if value is not None else None) for key, value in required.items()
+    }
+    entries = await ledger.entries(session, person_id, year)
+    return ComplianceOut(
+        person_id=person_id,
+        year=year,
+        jurisdiction=requirement.jurisdiction,
+        required=HoursByKey(**required),
+        credited=HoursByKey(**credited),
+        pending=HoursByKey(**pending),
+        compliant=all(gap is None or gap == 0 for gap in shortfall.values()),
+        shortfall=HoursByKey(**shortfall),
+        entries=[
+            Entry(record_id=e.record_id, hours=e.hours, rule=e.rule, source=e.source, explanation=e.explanation)
+            for e in entries
+        ],
+    )
+
+
+async def _person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> tuple[str, TitleLevel, str]:
+    profile = await records.get_profile(session, person_id)
+    if profile is not None:
+        facts = access.Facts(person_id, profile.region_code, profile.employer_id, profile.industry)
+        if access.admits(access.person_scopes(principal), facts):
+            return profile.region_code, TitleLevel(profile.title_level), profile.industry
+    elif (
+        principal.has_role(access.PERSON) and access.as_uuid(principal.person_id) == person_id and principal.region_code
+    ):
+        return principal.region_code, TitleLevel.NONE, principal.industry or ""
+    raise PersonNotFound(f"No hours of person {person_id} that you may see.")
+
+
+def _sums(totals: dict[str, Any], column: str) -> dict[str, Decimal]:
+    public = totals.get(Category.PUBLIC.value)
+    professional = totals.get(Category.PROFESSIONAL.value)
+    public_hours = getattr(public, column) if public is not None else ZERO
+    professional_hours = getattr(professional, column) if professional is not None else ZERO
+    required_hours = getattr(public, f"required_{column}") if public is not None else ZERO
+    return {
+        "total": public_hours + professional_hours,
+        "public": public_hours,
+        "professional": professional_hours,
+        "public_required": required_hours,
+    }

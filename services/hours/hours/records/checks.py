@@ -1,0 +1,75 @@
+"""Pure checks of a record's content, before anyone is asked anything: dates, and the measure against the
+activity and the date range. Each failure is a stable item code with a detail a clerk can act on."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from hours.errors import ItemCode
+from hours.records.schemas import RecordFields
+from hours.vocabulary import MEASURE_FIELDS, MEASURES, Activity, Category
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: ItemCode
+    detail: str
+
+
+def calendar_days(start: date, end: date) -> int:
+    return (end - start).days + 1
+
+
+def months_spanned(start: date, end: date) -> int:
+    """Calendar months the range touches: 2026-01-31 … 2026-02-01 spans 2."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def check_content(record: RecordFields, today: date) -> Refusal | None:
+    if record.start_date > record.end_date:
+        return Refusal(ItemCode.INVALID_DATES, "start_date is after end_date.")
+    if record.end_date > today:
+        return Refusal(ItemCode.FUTURE_DATE, f"end_date {record.end_date} is in the future; report learning done.")
+    if record.required and Category(record.category) is not Category.PUBLIC:
+        return Refusal(ItemCode.REQUIRED_NOT_PUBLIC, "Only public-subject courses are marked required (004 §3).")
+    return check_measure(record)
+
+
+def check_measure(record: RecordFields) -> Refusal | None:
+    activity = Activity(record.activity)
+    required, optional, one_of = MEASURES[activity]
+    given = {name for name in MEASURE_FIELDS if getattr(record, name) is not None}
+    missing = sorted(required - given)
+    if missing:
+        return Refusal(ItemCode.MEASURE_MISSING, f"A {activity} record needs {', '.join(missing)}.")
+    if one_of and len(given & one_of) != 1:
+        return Refusal(
+            ItemCode.MEASURE_MISSING, f"A {activity} record needs exactly one of {' or '.join(sorted(one_of))}."
+        )
+    unexpected = sorted(given - required - optional - one_of)
+    if unexpected:
+        takes = ", ".join(sorted(required | optional | one_of)) or "no measure"
+        return Refusal(
+            ItemCode.MEASURE_UNEXPECTED, f"A {activity} record takes {takes}; {', '.join(unexpected)} does not apply."
+        )
+    days_in_range = calendar_days(record.start_date, record.end_date)
+    if record.days is not None and record.days > days_in_range:
+        return Refusal(
+            ItemCode.MEASURE_INCONSISTENT,
+            f"{record.days} days cannot fit in {record.start_date} … {record.end_date} ({days_in_range} days).",
+        )
+    spanned = months_spanned(record.start_date, record.end_date)
+    if record.months is not None and record.months > spanned:
+        return Refusal(
+            ItemCode.MEASURE_INCONSISTENT,
+            f"{record.months} months cannot fit in {record.start_date} … {record.end_date} ({spanned} months).",
+        )
+    if record.hours is not None and record.hours > 24 * days_in_range:
+        return Refusal(
+            ItemCode.MEASURE_INCONSISTENT,
+            f"{record.hours} hours cannot fit in {days_in_range} day{'s' if days_in_range != 1 else ''}.",
+        )
+    if record.days is not None and record.hours is not None and record.hours > 24 * record.days:
+        return Refusal(ItemCode.MEASURE_INCONSISTENT, f"{record.hours} hours cannot fit in {record.days} days.")
+    if record.minutes is not None and record.minutes > 24 * 60 * days_in_range:
+        return Refusal(ItemCode.MEASURE_INCONSISTENT, f"{record.minutes} minutes cannot fit in {days_in_range} days.")
+    return None

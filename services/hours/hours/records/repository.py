@@ -1,0 +1,234 @@
+"""Every query of learning records and person profiles. The intake path is bulk: one statement per step for a
+whole batch (``INSERT … SELECT unnest(…) … ON CONFLICT DO NOTHING RETURNING``), never a statement per row."""
+
+import base64
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hours import access
+from hours.errors import BadCursor
+from hours.models import learning_record, person_profile
+from hours.vocabulary import LIVE_STATUSES, Status
+
+
+@dataclass(frozen=True)
+class Existing:
+    id: uuid.UUID
+    content_hash: str
+    credit_hours: Decimal
+
+
+async def existing_by_external_id(
+    session: AsyncSession, submitter_type: str, submitter_id: uuid.UUID, external_ids: Sequence[str]
+) -> dict[str, Existing]:
+    if not external_ids:
+        return {}
+    t = learning_record
+    rows = await session.execute(
+        select(t.c.external_id, t.c.id, t.c.content_hash, t.c.credit_hours).where(
+            t.c.submitter_type == submitter_type,
+            t.c.submitter_id == submitter_id,
+            t.c.external_id.in_(list(external_ids)),
+        )
+    )
+    return {row.external_id: Existing(row.id, row.content_hash, row.credit_hours) for row in rows}
+
+
+async def cap_usage(
+    session: AsyncSession, keys: Iterable[tuple[uuid.UUID, int, str]]
+) -> dict[tuple[uuid.UUID, int, str], Decimal]:
+    """Live (pending or credited) hours per person, year and cap group."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    t = learning_record
+    rows = await session.execute(
+        select(t.c.person_id, t.c.year, t.c.cap_group, func.sum(t.c.credit_hours))
+        .where(
+            tuple_(t.c.person_id, t.c.year, t.c.cap_group).in_(wanted),
+            t.c.status.in_([s.value for s in LIVE_STATUSES]),
+        )
+        .group_by(t.c.person_id, t.c.year, t.c.cap_group)
+    )
+    return {(row[0], row[1], row[2]): row[3] for row in rows}
+
+
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "uuid"),
+    ("submitter_type", "text"),
+    ("submitter_id", "uuid"),
+    ("external_id", "text"),
+    ("person_id", "uuid"),
+    ("region_code", "text"),
+    ("employer_id", "uuid"),
+    ("industry", "text"),
+    ("title_level", "text"),
+    ("year", "smallint"),
+    ("category", "text"),
+    ("activity", "text"),
+    ("title", "text"),
+    ("start_date", "date"),
+    ("end_date", "date"),
+    ("result", "text"),
+    ("course_code", "text"),
+    ("required", "boolean"),
+    ("days", "integer"),
+    ("hours", "numeric"),
+    ("minutes", "integer"),
+    ("months", "integer"),
+    ("courses_passed", "integer"),
+    ("characters", "integer"),
+    ("credits", "numeric"),
+    ("credit_hours", "numeric"),
+    ("cap_group", "text"),
+    ("rule", "text"),
+    ("source", "text"),
+    ("explanation", "jsonb"),
+    ("status", "text"),
+    ("content_hash", "text"),
+)
+
+
+def _insert_records_sql() -> Any:
+    names = ", ".join(name for name, _ in RECORD_COLUMNS)
+    # jsonb travels as text (asyncpg has no jsonb[] codec by default) and is cast per row.
+    arrays = ", ".join(f"CAST(:{name} AS {'text' if kind == 'jsonb' else kind}[])" for name, kind in RECORD_COLUMNS)
+    selected = ", ".join(
+        f"CAST(r.{name} AS jsonb)" if kind == "jsonb" else f"r.{name}" for name, kind in RECORD_COLUMNS
+    )
+    on_conflict = "ON CONFLICT (submitter_type, submitter_id, external_id) DO NOTHING RETURNING id"
+    sql = f"INSERT INTO learning_record ({names}) SELECT {selected} FROM unnest({arrays}) AS r({names}) {on_conflict}"  # noqa: S608 - constant column names; values are bound
+    return text(sql)
+
+
+_INSERT_RECORDS = _insert_records_sql()
+
+
+async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
+    """Inserts the rows that are new; returns the ids of those inserted (a row whose (submitter, external_id)
+    another transaction took meanwhile is skipped)."""
+    if not rows:
+        return set()
+    params: dict[str, list[Any]] = {name: [] for name, _ in RECORD_COLUMNS}
+    for row in rows:
+        for name, kind in RECORD_COLUMNS:
+            value = row[name]
+            params[name].append(json.dumps(value, ensure_ascii=False) if kind == "jsonb" else value)
+    result = await session.execute(_INSERT_RECORDS, params)
+    return {row[0] for row in result}
+
+
+_UPSERT_PROFILES = text(
+    """
+    INSERT INTO person_profile AS p (person_id, region_code, province_code, employer_id, title_level, industry,
+                                     updated_at)
+    SELECT person_id, region_code, province_code, employer_id, title_level, industry, now()
+    FROM unnest(CAST(:person_id AS uuid[]), CAST(:region_code AS text[]), CAST(:province_code AS text[]),
+                CAST(:employer_id AS uuid[]), CAST(:title_level AS text[]), CAST(:industry AS text[]))
+         AS r(person_id, region_code, province_code, employer_id, title_level, industry)
+    ON CONFLICT (person_id) DO UPDATE SET
+        region_code = EXCLUDED.region_code, province_code = EXCLUDED.province_code,
+        employer_id = EXCLUDED.employer_id, title_level = EXCLUDED.title_level, industry = EXCLUDED.industry,
+        updated_at = now()
+    WHERE (p.region_code, p.province_code, p.employer_id, p.title_level, p.industry)
+          IS DISTINCT FROM (EXCLUDED.region_code, EXCLUDED.province_code, EXCLUDED.employer_id,
+                            EXCLUDED.title_level, EXCLUDED.industry)
+    """
+)
+
+
+async def upsert_profiles(session: AsyncSession, profiles: Mapping[uuid.UUID, Mapping[str, Any]]) -> None:
+    """The registry's latest facts about each person (one row per person, in id order)."""
+    if not profiles:
+        return
+    ids = sorted(profiles)
+    columns = ("region_code", "province_code", "employer_id", "title_level", "industry")
+    params: dict[str, list[Any]] = {"person_id": ids}
+    for column in columns:
+        params[column] = [profiles[i][column] for i in ids]
+    await session.execute(_UPSERT_PROFILES, params)
+
+
+async def get_profile(session: AsyncSession, person_id: uuid.UUID) -> Row[Any] | None:
+    result = await session.execute(select(person_profile).where(person_profile.c.person_id == person_id))
+    return result.one_or_none()
+
+
+async def get(session: AsyncSession, record_id: uuid.UUID, *, for_update: bool = False) -> Row[Any] | None:
+    query = select(learning_record).where(learning_record.c.id == record_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).one_or_none()
+
+
+async def set_status(session: AsyncSession, record_id: uuid.UUID, status: Status) -> Row[Any]:
+    result = await session.execute(
+        update(learning_record)
+        .where(learning_record.c.id == record_id)
+        .values(status=status.value, updated_at=func.now())
+        .returning(*learning_record.c)
+    )
+    return result.one()
+
+
+def encode_cursor(row: Row[Any]) -> str:
+    raw = json.dumps([row.created_at.isoformat(), str(row.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, record_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(created_at), uuid.UUID(record_id)
+    except (ValueError, TypeError) as exc:
+        raise BadCursor("The cursor is not one this service gave out; start again without it.") from exc
+
+
+async def page(
+    session: AsyncSession,
+    scopes: Sequence[access.Scope],
+    *,
+    person_id: uuid.UUID | None,
+    year: int | None,
+    status: Status | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Row[Any]], str | None]:
+    """Records the caller may read, oldest first, keyset-paginated on (created_at, id)."""
+    t = learning_record
+    conditions = [access.scope_condition(scopes, t)]
+    if person_id is not None:
+        conditions.append(t.c.person_id == person_id)
+    if year is not None:
+        conditions.append(t.c.year == year)
+    if status is not None:
+        conditions.append(t.c.status == status.value)
+    if cursor is not None:
+        created_at, last_id = decode_cursor(cursor)
+        conditions.append(or_(t.c.created_at > created_at, and_(t.c.created_at == created_at, t.c.id > last_id)))
+    rows = list(
+        (await session.execute(select(t).where(*conditions).order_by(t.c.created_at, t.c.id).limit(limit + 1))).all()
+    )
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def sample_certified(
+    session: AsyncSession, scope: access.Scope, *, year: int, category: str | None, size: int
+) -> list[uuid.UUID]:
+    """A uniformly random sample of certified records in the scope (抽查, 000 art. 16)."""
+    t = learning_record
+    conditions = [access.scope_condition([scope], t), t.c.status == Status.CERTIFIED.value, t.c.year == year]
+    if category is not None:
+        conditions.append(t.c.category == category)
+    rows = await session.execute(select(t.c.id).where(*conditions).order_by(func.random()).limit(size))
+    return [row[0] for row in rows]

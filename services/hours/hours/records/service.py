@@ -1,0 +1,459 @@
+"""Use cases of learning records: take records in (institutions' batches, people's and employers'
+declarations), read them. Services flush, never commit: the request commits once (``cekit.db.SessionDep``).
+
+How a batch is taken, in order (each refusal is that item's answer; the others go on):
+
+1. each item is checked on its own: its schema, its dates, its measure against the activity and the date
+   range; an ``external_id`` that occurs twice in the batch refuses both items (``duplicate_in_batch``);
+2. one registry lookup for all remaining items: the person must be registered and the name must match;
+3. the person-years of the batch are locked (``ledger.repository.lock_person_years``);
+4. an ``(submitter, external_id)`` seen before is a ``duplicate`` when the content is identical (answered with
+   the original record) and a ``conflict`` otherwise — corrections go through a reversal, never an overwrite;
+5. the person's policy pack credits the record (``hours.policy``); a yearly cap is applied against the live
+   hours (pending and credited) the person already holds in that cap's group that year, in input order;
+6. the new records, their pending totals, the people's profiles and the audit events are written with one
+   statement each.
+"""
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cekit.tokens import Principal
+from hours import access
+from hours.audit import audit_many
+from hours.clients.registry import PersonFound, PersonMissing, RegistryClient
+from hours.errors import ItemCode, NotPermitted, RecordConflict, RecordNotFound, RecordRefused
+from hours.ids import uuid7
+from hours.ledger import repository as ledger
+from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute
+from hours.policy.resolve import PolicyBook, ResolvedRule
+from hours.records import repository
+from hours.records.checks import Refusal, check_content
+from hours.records.schemas import DeclaredRecord, PushedRecord, RecordFields
+from hours.units import ZERO
+from hours.vocabulary import MEASURE_FIELDS, Activity, Category, Status
+
+SubmitterType = Literal["institution", "person", "employer"]
+PersonCheck = Callable[[PersonFound], Refusal | None]
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who sends the records: the pushing institution, or the declaring person or employer."""
+
+    type: SubmitterType
+    id: uuid.UUID
+    principal: Principal
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An item after its own checks: a record, or the reason it was refused."""
+
+    external_id: str | None
+    record: RecordFields | None = None
+    refusal: Refusal | None = None
+
+
+@dataclass
+class Outcome:
+    external_id: str | None
+    status: Literal["created", "duplicate", "rejected"]
+    record_id: uuid.UUID | None = None
+    credited_hours: Decimal | None = None
+    error: Refusal | None = None
+
+
+@dataclass
+class _New:
+    index: int
+    record: RecordFields
+    person: PersonFound
+    content_hash: str
+    resolved: ResolvedRule
+    computed: Computed
+    row: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_items(raw_items: Sequence[Any], schema: type[RecordFields], today: date) -> list[Parsed]:
+    """Step 1, for a batch: every item checked on its own."""
+    external_ids = [_external_id(raw) for raw in raw_items]
+    seen = Counter(e for e in external_ids if e is not None)
+    parsed = []
+    for raw, external_id in zip(raw_items, external_ids, strict=True):
+        if external_id is not None and seen[external_id] > 1:
+            detail = f"external_id {external_id!r} occurs {seen[external_id]} times in this batch; none was taken."
+            parsed.append(Parsed(external_id, refusal=Refusal(ItemCode.DUPLICATE_IN_BATCH, detail)))
+            continue
+        try:
+            record = schema.model_validate(raw)
+        except ValidationError as exc:
+            parsed.append(Parsed(external_id, refusal=Refusal(ItemCode.INVALID_RECORD, _describe(exc))))
+            continue
+        parsed.append(check_one(record, today))
+    return parsed
+
+
+def check_one(record: RecordFields, today: date) -> Parsed:
+    external_id: str | None = getattr(record, "external_id", None)
+    refusal = check_content(record, today)
+    return Parsed(external_id, refusal=refusal) if refusal else Parsed(external_id, record=record)
+
+
+async def take(
+    session: AsyncSession,
+    registry: RegistryClient,
+    book: PolicyBook,
+    submitter: Submitter,
+    items: Sequence[Parsed],
+    *,
+    status: Status = Status.PENDING,
+    person_check: PersonCheck | None = None,
+) -> list[Outcome]:
+    """Steps 2–6. One outcome per item, in input order."""
+    intake = _Intake(session, submitter, items, status)
+    await intake.identify(registry, person_check)  # 2
+    if intake.people:
+        await ledger.lock_person_years(session, intake.person_years())  # 3: one at a time per person-year
+        await intake.drop_repeats()  # 4
+        intake.credit(book)  # 5
+        await intake.apply_caps()
+        await intake.write()  # 6
+    return intake.outcomes()
+
+
+class _Intake:
+    """The working state of one batch (or one declaration) on its way in."""
+
+    def __init__(self, session: AsyncSession, submitter: Submitter, items: Sequence[Parsed], status: Status) -> None:
+        self.session, self.submitter, self.items, self.status = session, submitter, items, status
+        self.results: list[Outcome | None] = [
+            Outcome(p.external_id, "rejected", error=p.refusal) if p.refusal else None for p in items
+        ]
+        self.records: dict[int, RecordFields] = {i: p.record for i, p in enumerate(items) if p.record is not None}
+        self.people: dict[int, PersonFound] = {}
+        self.hashes: dict[int, str] = {}
+        self.fresh: list[int] = []
+        self.new: list[_New] = []
+
+    def refuse(self, i: int, code: ItemCode, detail: str) -> None:
+        self.results[i] = Outcome(self.items[i].external_id, "rejected", error=Refusal(code, detail))
+
+    async def identify(self, registry: RegistryClient, person_check: PersonCheck | None) -> None:
+        """One registry call for the whole batch: registered, and the name matches."""
+        waiting = sorted(self.records)
+        answers = await registry.lookup_persons([(self.records[i].id_number, self.records[i].name) for i in waiting])
+        for i, answer in zip(waiting, answers, strict=True):
+            if isinstance(answer, PersonMissing):
+                self.refuse(i, ItemCode(answer.status), answer.reason)
+                continue
+            refusal = person_check(answer) if person_check is not None else None
+            if refusal is not None:
+                self.results[i] = Outcome(self.items[i].external_id, "rejected", error=refusal)
+                continue
+            self.people[i] = answer
+            self.hashes[i] = content_hash(self.records[i], answer.person_id)
+
+    def person_years(self) -> set[ledger.PersonYear]:
+        return {(self.people[i].person_id, self.records[i].end_date.year) for i in self.people}
+
+    async def drop_repeats(self) -> None:
+        """An (submitter, external_id) seen before: a duplicate when identical, a conflict otherwise."""
+        keyed = {i: e for i in self.people if (e := self.items[i].external_id) is not None}
+        existing = await repository.existing_by_external_id(
+            self.session, self.submitter.type, self.submitter.id, sorted(set(keyed.values()))
+        )
+        for i in sorted(self.people):
+            known = existing.get(keyed[i]) if i in keyed else None
+            if known is None:
+                self.fresh.append(i)
+            else:
+                self.results[i] = _repeat(keyed[i], known, self.hashes[i])
+
+    def credit(self, book: PolicyBook) -> None:
+        """The rule of the person's jurisdiction for the activity, and its arithmetic."""
+        for i in self.fresh:
+            record, person = self.records[i], self.people[i]
+            try:
+                resolved = book.credit_rule(
+                    person.region_code,
+                    Category(record.category),
+                    record.activity_enum,
+                    record.end_date.year,
+                    industry=person.industry,
+                )
+                computed = compute(
+                    resolved.rule,
+                    _activity_input(record, person),
+                    hour_length=resolved.hour_length,
+                    conversion=resolved.conversion,
+                )
+            except CreditRefused as refused:
+                self.refuse(i, ItemCode(refused.code), refused.detail)
+                continue
+            self.new.append(_New(i, record, person, self.hashes[i], resolved, computed))
+
+    async def apply_caps(self) -> None:
+        """Yearly caps against the live hours already held, then in input order within the batch."""
+        keys = [(n.person.person_id, n.record.end_date.year, n.resolved.cap.group) for n in self.new if n.resolved.cap]
+        usage = await repository.cap_usage(self.session, keys)
+        for n in self.new:
+            cap = n.resolved.cap
+            key = (n.person.person_id, n.record.end_date.year, cap.group) if cap else None
+            used = usage.get(key, ZERO) if key else ZERO
+            credit = apply_cap(n.computed, cap, used)
+            if key is not None:
+                usage[key] = used + credit.hours
+            explanation = credit.explanation(n.resolved.rule, n.resolved.jurisdiction.id)
+            n.row = _row(self.submitter, n, credit.hours, explanation, self.status)
+
+    async def write(self) -> None:
+        """The new records, their pending hours on the totals, the people's profiles, the audit events."""
+        inserted = await repository.insert_records(self.session, [n.row for n in self.new])
+        deltas = ledger.TotalDeltas()
+        created: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        lost: list[_New] = []  # another transaction took their (submitter, external_id) meanwhile
+        for n in self.new:
+            row = n.row
+            if row["id"] not in inserted:
+                lost.append(n)
+                continue
+            key = (row["person_id"], row["year"], row["category"])
+            deltas.add(key, pending=row["credit_hours"], required=row["required"])
+            self.results[n.index] = Outcome(
+                row["external_id"], "created", record_id=row["id"], credited_hours=row["credit_hours"]
+            )
+            created.append((row["id"], _created_details(row, self.submitter)))
+        if lost:
+            again = await repository.existing_by_external_id(
+                self.session, self.submitter.type, self.submitter.id, [n.row["external_id"] for n in lost]
+            )
+            for n in lost:
+                # ON CONFLICT waited for the other transaction to commit, so its row is there to compare with.
+                self.results[n.index] = _repeat(n.row["external_id"], again[n.row["external_id"]], n.content_hash)
+        await ledger.apply_deltas(self.session, deltas)
+        await repository.upsert_profiles(self.session, {p.person_id: _profile(p) for p in self.people.values()})
+        await audit_many(self.session, self.submitter.principal, "record.created", "learning_record", created)
+
+    def outcomes(self) -> list[Outcome]:
+        assert all(o is not None for o in self.results)
+        return [o for o in self.results if o is not None]
+
+
+async def push(
+    session: AsyncSession,
+    registry: RegistryClient,
+    book: PolicyBook,
+    actor: Principal,
+    raw_records: Sequence[Any],
+    today: date,
+) -> list[Outcome]:
+    """An institution's batch (the institution is the token's organisation)."""
+    institution = access.as_uuid(actor.org_id)
+    if institution is None:
+        raise NotPermitted("This token names no institution (org_id); records are pushed by an institution.")
+    items = parse_items(raw_records, PushedRecord, today)
+    return await take(session, registry, book, Submitter("institution", institution, actor), items)
+
+
+# Learning the system records (000 art. 7(5)) or the unit organises (art. 7(6)) is not the person's to declare.
+PERSON_DECLARES = frozenset(Activity) - {Activity.ONLINE, Activity.IN_UNIT}
+
+
+async def declare(
+    session: AsyncSession,
+    registry: RegistryClient,
+    book: PolicyBook,
+    actor: Principal,
+    body: DeclaredRecord,
+    today: date,
+) -> tuple[Row[Any], bool]:
+    """A person declares their own learning; an employer's admin declares in-unit training of its staff, which is
+    then already first-reviewed (初审 is the employer's, 000 art. 14). The record, and whether it is new."""
+    activity = Activity(body.activity)
+    employer = access.as_uuid(actor.org_id) if actor.has_role(access.EMPLOYER) else None
+    person = access.as_uuid(actor.person_id) if actor.has_role(access.PERSON) else None
+    if activity is Activity.IN_UNIT and employer is not None:
+        submitter, status = Submitter("employer", employer, actor), Status.FIRST_REVIEWED
+
+        def check(found: PersonFound) -> Refusal | None:
+            if found.employer_id != employer:
+                return Refusal(ItemCode.NOT_YOUR_STAFF, "This person is not on your organisation's staff.")
+            return None
+
+    elif person is not None and activity in PERSON_DECLARES:
+        submitter, status = Submitter("person", person, actor), Status.PENDING
+
+        def check(found: PersonFound) -> Refusal | None:
+            if found.person_id != person:
+                return Refusal(ItemCode.NOT_SELF, "A person declares only their own learning.")
+            return None
+
+    else:
+        raise RecordRefused(
+            "People declare their own exams, seminars, training, study, degree courses, self-study, publications "
+            "and credits; online learning is recorded by the platform (000 art. 7(5)); in-unit training is declared "
+            "by the employer's admin for its staff (000 art. 7(6)).",
+            code=ItemCode.NOT_DECLARABLE.value,
+        )
+    items = [check_one(body, today)]
+    [outcome] = await take(session, registry, book, submitter, items, status=status, person_check=check)
+    if outcome.error is not None:
+        if outcome.error.code is ItemCode.CONFLICT:
+            raise RecordConflict(outcome.error.detail, record_id=str(outcome.record_id))
+        raise RecordRefused(outcome.error.detail, code=outcome.error.code.value)
+    assert outcome.record_id is not None
+    return await read(session, actor, outcome.record_id), outcome.status == "created"
+
+
+def content_hash(record: RecordFields, person_id: uuid.UUID) -> str:
+    """What makes a record the same record: its content and the person (not the ID number or name as typed)."""
+    content = record.model_dump(mode="json", exclude={"id_number", "name", "external_id"})
+    content["person_id"] = str(person_id)
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# ---- reading --------------------------------------------------------------------------------------------------
+def facts(row: Row[Any]) -> access.Facts:
+    return access.Facts(
+        person_id=row.person_id,
+        region_code=row.region_code,
+        employer_id=row.employer_id,
+        industry=row.industry,
+        submitter_type=row.submitter_type,
+        submitter_id=row.submitter_id,
+    )
+
+
+async def read(session: AsyncSession, principal: Principal, record_id: uuid.UUID) -> Row[Any]:
+    row = await repository.get(session, record_id)
+    if row is None or not access.admits(access.record_scopes(principal), facts(row)):
+        raise RecordNotFound(f"No learning record {record_id} that you may see.")
+    return row
+
+
+async def page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    person_id: uuid.UUID | None,
+    year: int | None,
+    status: Status | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Row[Any]], str | None]:
+    return await repository.page(
+        session,
+        access.record_scopes(principal),
+        person_id=person_id,
+        year=year,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+# ---- helpers -----------------------------------------------------------------------------------------------
+def _external_id(raw: Any) -> str | None:
+    value = raw.get("external_id") if isinstance(raw, Mapping) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        parts.append(f"{where}: {err['msg']}")
+    more = len(exc.errors()) - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _repeat(external_id: str, known: repository.Existing, new_hash: str) -> Outcome:
+    if known.content_hash == new_hash:
+        return Outcome(external_id, "duplicate", record_id=known.id, credited_hours=known.credit_hours)
+    detail = (
+        f"external_id {external_id!r} already names record {known.id} with different content; "
+        "a record is never overwritten — correct it through a reversal and a new external_id."
+    )
+    return Outcome(external_id, "rejected", record_id=known.id, error=Refusal(ItemCode.CONFLICT, detail))
+
+
+def _created_details(row: Mapping[str, Any], submitter: Submitter) -> dict[str, Any]:
+    return {
+        "status": row["status"],
+        "hours": str(row["credit_hours"]),
+        "rule": row["rule"],
+        "external_id": row["external_id"],
+        "submitter": submitter.type,
+    }
+
+
+def _profile(person: PersonFound) -> dict[str, Any]:
+    return {
+        "region_code": person.region_code,
+        "province_code": person.province_code,
+        "employer_id": person.employer_id,
+        "title_level": person.title_level.value,
+        "industry": person.industry,
+    }
+
+
+def _activity_input(record: RecordFields, person: PersonFound) -> ActivityInput:
+    return ActivityInput(
+        activity=record.activity_enum,
+        category=Category(record.category),
+        days=record.days,
+        hours=record.hours,
+        minutes=record.minutes,
+        months=record.months,
+        courses_passed=record.courses_passed,
+        characters=record.characters,
+        credits=record.credits,
+        result=record.result,
+        industry=person.industry,
+    )
+
+
+def _row(submitter: Submitter, n: _New, hours: Decimal, explanation: dict[str, Any], status: Status) -> dict[str, Any]:
+    record, person, rule = n.record, n.person, n.resolved.rule
+    row: dict[str, Any] = {
+        "id": uuid7(),
+        "submitter_type": submitter.type,
+        "submitter_id": submitter.id,
+        "external_id": getattr(record, "external_id", None),
+        "person_id": person.person_id,
+        "region_code": person.region_code,
+        "employer_id": person.employer_id,
+        "industry": person.industry,
+        "title_level": person.title_level.value,
+        "year": record.end_date.year,
+        "category": record.category,
+        "activity": record.activity,
+        "title": record.title,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "result": record.result,
+        "course_code": record.course_code,
+        "required": record.required,
+        "credit_hours": hours,
+        "cap_group": n.resolved.cap.group if n.resolved.cap else None,
+        "rule": rule.id,
+        "source": rule.source,
+        "explanation": explanation,
+        "status": status.value,
+        "content_hash": n.content_hash,
+    }
+    for name in MEASURE_FIELDS:
+        row[name] = getattr(record, name)
+    return row

@@ -1,0 +1,81 @@
+"""Caps and the never-twice rule hold when requests race: two batches posted at the same moment for the same
+person never together exceed the Hebei university cap (000 art. 7(4)); the same batch posted 20 times at once
+creates its records once, with or without an Idempotency-Key."""
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import httpx
+
+from hours.testing import Callers, FakePerson, FakeRegistry, record
+
+BATCH = "/v1/learning-records:batch"
+
+
+async def compliance(client: httpx.AsyncClient, callers: Callers, person: FakePerson) -> dict[str, Any]:
+    body: dict[str, Any] = (
+        await client.get(f"/v1/compliance/{person.person_id}?year=2026", headers=callers.admin())
+    ).json()
+    return body
+
+
+def university(person: FakePerson, months: int) -> dict[str, Any]:
+    return record(person, "university_study", months=months, start=date(2026, 1, 1), end=date(2026, 6, 30))
+
+
+async def test_two_batches_at_once_never_exceed_the_university_cap(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    registry.lookup_delay = 0.05  # both requests are in flight together before either writes
+    for _ in range(3):
+        person = registry.add_person("130102")
+        batches = [[university(person, 4), university(person, 2)], [university(person, 5), university(person, 1)]]
+        responses = await asyncio.gather(
+            *(client.post(BATCH, json={"records": b}, headers=callers.institution()) for b in batches)
+        )
+        credited = [r["credited_hours"] for resp in responses for r in resp.json()["results"]]
+        assert all(r["status"] == "created" for resp in responses for r in resp.json()["results"])
+        assert sum(credited) == 90.0  # 180 h asked for; the year holds 90 (000 art. 7(4))
+        assert (await compliance(client, callers, person))["pending"]["professional"] == 90.0
+
+
+async def test_the_same_batch_twenty_times_at_once_creates_it_once(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    person = registry.add_person("130102")
+    institution = callers.institution()
+    batch = {
+        "records": [record(person, "training", days=3), university(person, 4), record(person, "exam", result="passed")]
+    }
+    responses = await asyncio.gather(*(client.post(BATCH, json=batch, headers=institution) for _ in range(20)))
+    assert {r.status_code for r in responses} == {200}
+    statuses = [[item["status"] for item in r.json()["results"]] for r in responses]
+    assert statuses.count(["created"] * 3) == 1
+    assert statuses.count(["duplicate"] * 3) == 19
+    ids = {tuple(item["record_id"] for item in r.json()["results"]) for r in responses}
+    assert len(ids) == 1  # every answer names the same three records
+    assert (await compliance(client, callers, person))["pending"]["professional"] == 24 + 60 + 36
+
+
+async def test_the_same_batch_twenty_times_with_one_idempotency_key_acts_once(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    person = registry.add_person("130102")
+    institution = callers.institution()
+    registry.lookup_delay = 0.05
+    batch = {"records": [record(person, "training", days=2), university(person, 3)]}
+    headers = {**institution, "Idempotency-Key": "push-0001"}
+    responses = await asyncio.gather(*(client.post(BATCH, json=batch, headers=headers) for _ in range(20)))
+    codes = [r.status_code for r in responses]
+    assert codes.count(200) >= 1
+    assert set(codes) <= {200, 409}
+    firsts = [r for r in responses if r.status_code == 200 and "idempotent-replayed" not in r.headers]
+    assert len(firsts) == 1
+    assert [i["status"] for i in firsts[0].json()["results"]] == ["created", "created"]
+    in_flight = [r for r in responses if r.status_code == 409]
+    assert all(r.json()["code"] == "idempotency_in_flight" for r in in_flight)
+    replay = await client.post(BATCH, json=batch, headers=headers)
+    assert replay.headers.get("idempotent-replayed") == "true"
+    assert replay.json() == firsts[0].json()
+    assert (await compliance(client, callers, person))["pending"]["professional"] == 16 + 45
