@@ -34,6 +34,7 @@ PREFIXES: Mapping[str, tuple[str, ...]] = {
         "/v1/eligibility",
         "/v1/policy-packs",
         "/v1/requirements",
+        "/v1/spot-checks",
     ),
     "bases": ("/v1/base-applications", "/v1/bases", "/v1/complaints"),
     "certificates": (

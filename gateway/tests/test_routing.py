@@ -15,6 +15,7 @@ ROUTED = [
     ("/v1/compliance/p-1", "hours"),
     ("/v1/learning-records:batch", "hours"),
     ("/v1/policy-packs/130000", "hours"),
+    ("/v1/spot-checks/s-1/results", "hours"),
     ("/v1/base-applications/a-1/decision", "bases"),
     ("/v1/bases/b-1/inspections", "bases"),
     ("/v1/complaints", "bases"),
