@@ -16,7 +16,7 @@ import httpx
 import psutil
 import pytest
 
-from cekit.identifiers import id_check_character
+from cekit.identifiers import credit_check_character, id_check_character, organisation_check_character
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +94,44 @@ def leftover_processes(data_dir: Path, base_port: int) -> list[str]:
     return found
 
 
+def push_records_as_an_institution(gateway: str, admin_token: str, id_number: str, person_id: str) -> None:
+    """Real HTTP between services: hours checks each trainee against the registry with its own service token."""
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    body = "12130000MB123456"  # a university's credit code, with both of its GB 32100 check characters
+    body += organisation_check_character(body[8:16])
+    institution = httpx.post(
+        gateway + "/v1/institutions",
+        json={"credit_code": body + credit_check_character(body), "name": "河北继续教育学院", "kind": "university",
+              "region_code": "130100"},
+        headers=admin,
+    )  # fmt: skip
+    assert institution.status_code == 201, institution.text
+    client = httpx.post(
+        gateway + "/v1/clients",
+        json={"name": "学院学习系统", "role": "institution", "org_id": institution.json()["id"]},
+        headers=admin,
+    ).json()
+    credentials = {"client_id": client["client_id"], "client_secret": client["client_secret"]}
+    token = httpx.post(gateway + "/v1/auth/token", data={"grant_type": "client_credentials", **credentials})
+    token = token.json()["access_token"]
+    record = {"id_number": id_number, "category": "professional", "activity": "training", "title": "新技术研修",
+              "start_date": "2026-03-02", "end_date": "2026-03-04", "days": 3}  # fmt: skip
+    batch = httpx.post(
+        gateway + "/v1/learning-records:batch",
+        json={"records": [{**record, "external_id": "e2e-1", "name": "王五"},
+                          {**record, "external_id": "e2e-2", "name": "别人"}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    results = batch.json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected"]
+    assert results[0]["credited_hours"] == 24.0  # 3 days x 8 h (seeds 000 art. 7(3))
+    assert results[1]["error"]["code"] == "name_mismatch"
+    compliance = httpx.get(gateway + f"/v1/compliance/{person_id}?year=2026", headers=admin)
+    assert compliance.status_code == 200, compliance.text
+    assert compliance.json()["pending"]["professional"] == 24.0
+
+
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Running]:
     running = start_platform(tmp_path / "data")
@@ -137,6 +175,8 @@ def test_the_platform_starts_serves_and_stops_cleanly(platform: Running) -> None
     )  # fmt: skip
     assert person.status_code == 201, person.text
     assert person.json()["id_number"] == id_number
+
+    push_records_as_an_institution(gateway, access, id_number, person.json()["id"])
 
     for service in SERVICES:
         health = httpx.get(gateway + f"/services/{service}/readyz", headers={"X-Request-ID": f"e2e-{service}"})
