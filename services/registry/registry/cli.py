@@ -28,6 +28,8 @@ from registry.credentials import Passwords
 from registry.errors import UsernameTaken
 from registry.imports.cli import COMMANDS as IMPORT_COMMANDS
 from registry.imports.cli import add_import_commands, run_import
+from registry.persons.service import reencrypt_id_numbers
+from registry.pii_keys import PiiKeysUnavailable, load_pii_cipher
 from registry.roles import ClientRole, Role
 
 ADMIN_PASSWORD_ENV = "CE_ADMIN_PASSWORD"
@@ -51,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         "its id and secret as JSON, once",
     )
     service_client.add_argument("--name", required=True, help="the calling service, e.g. hours")
+    commands.add_parser(
+        "reencrypt-id-numbers",
+        help="after a new PII key was made active: re-encrypt every ID number made with an older key, in batches",
+    )
     add_import_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
@@ -62,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(bootstrap_admin(settings, args.username, os.environ.get(ADMIN_PASSWORD_ENV) or None))
     if args.command == "create-service-client":
         return asyncio.run(create_service_client(settings, args.name))
+    if args.command == "reencrypt-id-numbers":
+        return asyncio.run(reencrypt_all(settings))
     keys = KeyStore(settings.signing_keys_dir, publish_retired_for=timedelta(seconds=settings.key_publication_seconds))
     if args.command == "ensure-signing-key":
         print((keys.active() or keys.create()).kid)
@@ -130,6 +138,30 @@ async def create_service_client(settings: Settings, name: str) -> int:
     finally:
         await engine.dispose()
     print(json.dumps({"client_id": created.client.client_id, "client_secret": created.secret}))
+    return 0
+
+
+async def reencrypt_all(settings: Settings) -> int:
+    """PII key rotation, step two: each batch commits on its own, so the run can stop and resume anywhere."""
+    try:
+        cipher = load_pii_cipher(settings.pii_keys_file)
+    except PiiKeysUnavailable as exc:
+        return _fail(str(exc))
+    engine = build_engine(settings.database_url, pool_size=1, application_name="registry-cli")
+    total = 0
+    try:
+        while True:
+            async with build_sessionmaker(engine)() as session:
+                done = await reencrypt_id_numbers(session, cipher, actor="system:cli")
+                await session.commit()
+            if done == 0:
+                break
+            total += done
+    except (DBAPIError, OSError) as exc:
+        return _fail(f"the registry database cannot be reached: {exc}")
+    finally:
+        await engine.dispose()
+    print(f"re-encrypted {total} ID numbers with key {cipher.active!r}")
     return 0
 
 

@@ -15,6 +15,7 @@ import asyncpg
 import jwt
 import pytest
 
+from cekit.pii import PiiCipher, new_key
 from cekit.testing import asyncpg_url, create_database, drop_database
 
 
@@ -132,3 +133,44 @@ async def test_create_service_client_prints_credentials_that_get_a_service_token
     assert token.status_code == 200, token.text
     claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
     assert claims["roles"] == ["service"]
+
+
+def _rotated(pii_keys_file: Path, directory: Path, active: str) -> tuple[dict[str, Any], Path]:
+    """The suite's keys plus a new k2 (kept across calls), with ``active`` making new ciphertexts."""
+    keys = json.loads(pii_keys_file.read_text())
+    rotated = directory / "rotated.json"
+    k2 = json.loads(rotated.read_text())["keys"]["k2"] if rotated.exists() else new_key()
+    document = {**keys, "active": active, "keys": {**keys["keys"], "k2": k2}}
+    rotated.write_text(json.dumps(document))
+    return document, rotated
+
+
+async def test_reencrypt_id_numbers_moves_every_number_to_the_new_active_key(
+    database_url: str, keys_dir: Path, pii_keys_file: Path, seed: Any, tmp_path: Path
+) -> None:
+    person_id = await seed.person()  # encrypted with k1, the test suite's key
+    document, rotated = _rotated(pii_keys_file, tmp_path, "k2")
+    env = _env(database_url, keys_dir, REGISTRY_PII_KEYS_FILE=str(rotated))
+
+    code, out, err = await _run("reencrypt-id-numbers", env=env)
+    assert code == 0, err
+    assert "re-encrypted" in out
+
+    cipher = PiiCipher(keys=document["keys"], active="k2", index_key=document["index_key"])
+    conn = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        blobs = await conn.fetch("SELECT id, id_number_ciphertext FROM person")
+    finally:
+        await conn.close()
+    assert {cipher.key_id_of(row["id_number_ciphertext"]) for row in blobs} == {"k2"}
+    mine = next(row for row in blobs if row["id"] == person_id)
+    assert len(cipher.decrypt(mine["id_number_ciphertext"], str(person_id))) == 18
+
+    code, out, _ = await _run("reencrypt-id-numbers", env=env)
+    assert code == 0
+    assert "re-encrypted 0 ID numbers" in out
+
+    # Back to k1, so the rest of this module's database still reads with the suite's keys.
+    _, rotated = _rotated(pii_keys_file, tmp_path, "k1")
+    code, _, err = await _run("reencrypt-id-numbers", env=env)
+    assert code == 0, err
