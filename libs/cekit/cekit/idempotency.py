@@ -29,7 +29,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    or_,
     select,
     update,
 )
@@ -228,8 +227,3 @@ class IdempotencyMiddleware:
                 .values(state="complete", status_code=status, response_headers=kept, response_body=body,
                         completed_at=datetime.now(UTC))
             )  # fmt: skip
-
-
-def expired_records(table: Table, older_than: datetime) -> Any:
-    """A DELETE for records past their retention (run by a periodic job)."""
-    return delete(table).where(or_(table.c.completed_at < older_than, table.c.created_at < older_than))

@@ -209,12 +209,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
-class FieldError(BaseModel):
-    field: str
-    code: str
-    message: str
-
-
 class Problem(BaseModel):
     """RFC 9457 problem details with a stable machine ``code`` and per-field or per-item ``errors``."""
 
