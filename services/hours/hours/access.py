@@ -12,6 +12,7 @@ hr_official            records and people whose region lies within its authority
                        includes its three counties, ``hours.regions``)
 industry_official      records and people of its industry (within its region when the token names one)
 institution            the records it pushed itself; no one's compliance
+service                everyone's compliance (machine clients of this deployment: certificates)
 =====================  ===============================================================================
 
 Anything outside the caller's scope answers 404, exactly as if it did not exist; lists simply leave it out.
@@ -32,6 +33,7 @@ EMPLOYER = "employer_admin"
 HR = "hr_official"
 INDUSTRY = "industry_official"
 INSTITUTION = "institution"
+SERVICE = "service"  # this deployment's machine clients (certificates reads certified hours)
 OFFICIALS = (HR, INDUSTRY)
 
 
@@ -102,7 +104,7 @@ def record_scopes(principal: Principal) -> list[Scope]:
 
 def person_scopes(principal: Principal) -> list[Scope]:
     """The people whose hours (compliance, records) the caller may read."""
-    if principal.has_role(ADMIN):
+    if principal.has_role(ADMIN) or principal.has_role(SERVICE):
         return [Scope()]
     scopes: list[Scope] = []
     person = as_uuid(principal.person_id)

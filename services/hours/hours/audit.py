@@ -1,11 +1,11 @@
 """The audit trail of the hours service (``cekit.audit``), plus one statement for many events (a batch)."""
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +69,6 @@ async def audit_many(
             "request_id": request_id_var.get(),
             "ids": [uuid.uuid4() for _ in events],
             "object_ids": [str(object_id) for object_id, _ in events],
-            "details": [json.dumps(details, ensure_ascii=False) for _, details in events],
+            "details": [orjson.dumps(details).decode() for _, details in events],
         },
     )

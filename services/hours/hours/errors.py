@@ -69,6 +69,22 @@ class RegistryUnavailable(ServiceUnavailable):
         super().__init__(detail, headers={"Retry-After": "5"})
 
 
+class CourseNotFound(NotFound):
+    code = "course_not_found"
+
+
+class CourseExists(Conflict):
+    """The year's catalogue already holds the code with other content (a published course is not overwritten)."""
+
+    code = "course_exists"
+
+
+class CourseCited(Conflict):
+    """Records cite the course: it can no longer be withdrawn."""
+
+    code = "course_cited"
+
+
 class BadCursor(DomainError):
     status, code, title = 400, "invalid_cursor", "Invalid cursor"
 
@@ -94,3 +110,7 @@ class ItemCode(StrEnum):
     NO_RULE = "no_rule"
     NOT_PASSED = "not_passed"
     NO_CREDIT_CONVERSION = "no_credit_conversion"
+    UNKNOWN_COURSE = "unknown_course"  # course_code not in the catalogue of the record's year
+    COURSE_NOT_APPLICABLE = "course_not_applicable"  # published for another region or industry than the person's
+    COURSE_CATEGORY_MISMATCH = "course_category_mismatch"  # the record's category is not the course's
+    COURSE_REQUIRED_MISMATCH = "course_required_mismatch"  # the record says required (必修); the course is not

@@ -12,6 +12,9 @@
   authorisation need region, employer, title and industry without asking the registry again).
 * ``industry_requirement``: higher yearly requirements set by industry authorities (001 §2.2).
 * ``spot_check`` / ``spot_check_item``: samples drawn by authorities and their results (抽查, 000 art. 16).
+* ``catalogue_course``: the subject catalogue — public subjects published by HR authorities, professional
+  guides by industry authorities (000 art. 3; 001 §2.1), Kaifeng's required (必修) courses (004 §3); a record's
+  ``course_code`` cites it.
 """
 
 from sqlalchemy import (
@@ -22,6 +25,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -34,6 +38,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -91,6 +96,9 @@ learning_record = Table(
     CheckConstraint("credit_hours >= 0", name="credit_hours"),
     CheckConstraint("start_date <= end_date", name="dates"),
     Index("ix_learning_record_person_year", "person_id", "year"),
+    # A course code cites the catalogue of the record's year; a cited course cannot be withdrawn.
+    ForeignKeyConstraint(["year", "course_code"], ["catalogue_course.year", "catalogue_course.code"]),
+    Index("ix_learning_record_course", "year", "course_code", postgresql_where=text("course_code IS NOT NULL")),
 )
 
 ledger_entry = Table(
@@ -180,4 +188,39 @@ spot_check_item = Table(
     Column("checked_by", String(200), nullable=True),
     Column("checked_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("spot_check_id", "record_id"),
+)
+
+recognised_entry = Table(
+    "recognised_entry",
+    metadata,
+    Column("issuer", String(200), nullable=False, comment="the partner's issuer id"),
+    Column("credential_id", String(200), nullable=False),
+    Column("entry_id", String(100), nullable=False, comment="the entry's id inside the partner's credential"),
+    Column("record_id", Uuid, ForeignKey("learning_record.id"), nullable=False, unique=True),
+    Column("person_id", Uuid, nullable=False),
+    Column("partner_region_code", String(6), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("issuer", "credential_id", "entry_id"),
+    comment="hours recognised from a partner province's statement (000 art. 22), once per credential entry",
+)
+
+catalogue_course = Table(
+    "catalogue_course",
+    metadata,
+    Column("year", SmallInteger, nullable=False),
+    Column("code", String(60), nullable=False, comment="unique per year across the deployment"),
+    Column("category", String(20), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("required", Boolean, nullable=False, server_default="false", comment="a required (必修) public course"),
+    Column("hours", HOURS, nullable=True, comment="suggested hours (informational; crediting follows the rules)"),
+    Column("industry", String(60), nullable=True, comment="the industry of a professional guide"),
+    Column("region_code", String(6), nullable=False, comment="the publishing authority's region; 000000 nationwide"),
+    Column("source", String(300), nullable=False, comment="the document that publishes it"),
+    Column("published_by", String(200), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("year", "code"),
+    CheckConstraint("category IN ('public', 'professional')", name="category"),
+    CheckConstraint("NOT required OR category = 'public'", name="required_public"),
+    CheckConstraint("(category = 'professional') = (industry IS NOT NULL)", name="industry"),
+    comment="the subject catalogue (000 art. 3; 001 §2.1; 004 §3)",
 )

@@ -213,5 +213,9 @@ class Callers:
     def admin(self) -> dict[str, str]:
         return self._headers(("admin",))
 
+    def service(self) -> dict[str, str]:
+        """A machine client of this deployment (the certificates service)."""
+        return self._headers(("service",))
+
     def expert(self) -> dict[str, str]:
         return self._headers(("expert",))

@@ -7,6 +7,8 @@ record yet is only known to themselves — their token carries their region and 
 """
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,7 @@ from hours.compliance.schemas import ComplianceOut, Entry, HoursByKey
 from hours.errors import PersonNotFound
 from hours.ledger import repository as ledger
 from hours.policy.model import REQUIREMENT_KEYS
-from hours.policy.resolve import PolicyBook
+from hours.policy.resolve import PolicyBook, Requirement
 from hours.records import repository as records
 from hours.requirements import repository as requirements
 from hours.units import ZERO
@@ -32,22 +34,19 @@ async def compliance(
     overrides = await requirements.for_industry(session, industry, year)
     requirement = book.requirement(region, title, year, overrides)
     totals = await ledger.totals(session, person_id, year)
-    credited = _sums(totals, "credited")
-    pending = _sums(totals, "pending")
-    required = {key: requirement.hours(key) for key in REQUIREMENT_KEYS}
-    shortfall = {
-        key: (max(ZERO, value - credited[key]) if value is not None else None) for key, value in required.items()
-    }
+    credited = sums(totals, "credited")
+    pending = sums(totals, "pending")
+    result = standing(requirement, credited)
     entries = await ledger.entries(session, person_id, year)
     return ComplianceOut(
         person_id=person_id,
         year=year,
         jurisdiction=requirement.jurisdiction,
-        required=HoursByKey(**required),
+        required=HoursByKey(**result.required),
         credited=HoursByKey(**credited),
         pending=HoursByKey(**pending),
-        compliant=all(gap is None or gap == 0 for gap in shortfall.values()),
-        shortfall=HoursByKey(**shortfall),
+        compliant=result.compliant,
+        shortfall=HoursByKey(**result.shortfall),
         entries=[
             Entry(record_id=e.record_id, hours=e.hours, rule=e.rule, source=e.source, explanation=e.explanation)
             for e in entries
@@ -68,7 +67,25 @@ async def _person(session: AsyncSession, principal: Principal, person_id: uuid.U
     raise PersonNotFound(f"No hours of person {person_id} that you may see.")
 
 
-def _sums(totals: dict[str, Any], column: str) -> dict[str, Decimal]:
+@dataclass(frozen=True)
+class Standing:
+    """Where a person's year stands against its requirement (pure: also evaluated per person by statistics)."""
+
+    required: dict[str, Decimal | None]  # None where the jurisdiction does not constrain the key
+    shortfall: dict[str, Decimal | None]  # required minus credited, never below 0
+    compliant: bool
+
+
+def standing(requirement: Requirement, credited: Mapping[str, Decimal]) -> Standing:
+    required = {key: requirement.hours(key) for key in REQUIREMENT_KEYS}
+    shortfall = {
+        key: (max(ZERO, value - credited[key]) if value is not None else None) for key, value in required.items()
+    }
+    return Standing(required, shortfall, all(gap is None or gap == 0 for gap in shortfall.values()))
+
+
+def sums(totals: Mapping[str, Any], column: str) -> dict[str, Decimal]:
+    """Hours per requirement key from a person-year's totals rows by category (``credited`` or ``pending``)."""
     public = totals.get(Category.PUBLIC.value)
     professional = totals.get(Category.PROFESSIONAL.value)
     public_hours = getattr(public, column) if public is not None else ZERO

@@ -74,6 +74,9 @@ class PolicyBook:
 
     def __init__(self, packs: Mapping[str, Pack]) -> None:
         self.packs = dict(packs)
+        # Packs never change once loaded, so a resolution is a pure function of its arguments; a batch asks the
+        # same few questions hundreds of times.
+        self._credit_rules: dict[tuple[str, Category, Activity, int, str | None], ResolvedRule] = {}
 
     @classmethod
     def default(cls) -> "PolicyBook":
@@ -96,6 +99,15 @@ class PolicyBook:
     # ---- crediting -----------------------------------------------------------------------------------------
     def credit_rule(
         self, region_code: str, category: Category, activity: Activity, year: int, *, industry: str | None = None
+    ) -> ResolvedRule:
+        key = (region_code, category, activity, year, industry)
+        resolved = self._credit_rules.get(key)
+        if resolved is None:
+            resolved = self._credit_rules[key] = self._resolve_credit_rule(*key)
+        return resolved
+
+    def _resolve_credit_rule(
+        self, region_code: str, category: Category, activity: Activity, year: int, industry: str | None
     ) -> ResolvedRule:
         chain = self.chain(region_code)
         for pack in chain:

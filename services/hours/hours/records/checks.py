@@ -4,6 +4,8 @@ activity and the date range. Each failure is a stable item code with a detail a 
 from dataclasses import dataclass
 from datetime import date
 
+from hours import regions
+from hours.catalogue.repository import Course
 from hours.errors import ItemCode
 from hours.records.schemas import RecordFields
 from hours.vocabulary import MEASURE_FIELDS, MEASURES, Activity, Category
@@ -73,3 +75,36 @@ def check_measure(record: RecordFields) -> Refusal | None:
     if record.minutes is not None and record.minutes > 24 * 60 * days_in_range:
         return Refusal(ItemCode.MEASURE_INCONSISTENT, f"{record.minutes} minutes cannot fit in {days_in_range} days.")
     return None
+
+
+def apply_course(
+    record: RecordFields, course: Course | None, region_code: str, industry: str
+) -> RecordFields | Refusal:
+    """A record citing a ``course_code``: the course must be in the catalogue of the record's year and apply to the
+    person (a public subject published for their region or one containing it, 000 art. 3, 001 §2.1; a professional
+    subject of their industry's guide). The course fixes the category and the required (必修) flag (004 §3): a
+    record stating another category, or required for an elective, is refused rather than corrected."""
+    code, year = record.course_code, record.end_date.year
+    if course is None:
+        return Refusal(ItemCode.UNKNOWN_COURSE, f"Course {code!r} is not in the {year} subject catalogue.")
+    if record.category != course.category:
+        return Refusal(
+            ItemCode.COURSE_CATEGORY_MISMATCH,
+            f"Course {code} is a {course.category} subject; the record says {record.category}.",
+        )
+    if record.required and not course.required:
+        # Claiming required hours the catalogue does not grant; the opposite (required not stated) is just filled in.
+        return Refusal(
+            ItemCode.COURSE_REQUIRED_MISMATCH, f"Course {code} is not a required (必修) course; the record says it is."
+        )
+    if course.industry is not None and course.industry != industry:
+        return Refusal(
+            ItemCode.COURSE_NOT_APPLICABLE,
+            f"Course {code} belongs to the {course.industry!r} guide; the person's industry is {industry!r}.",
+        )
+    if not regions.within(region_code, course.region_code):
+        return Refusal(
+            ItemCode.COURSE_NOT_APPLICABLE,
+            f"Course {code} is published for region {course.region_code}; the person is registered in {region_code}.",
+        )
+    return record if record.required == course.required else record.model_copy(update={"required": course.required})

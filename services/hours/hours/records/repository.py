@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, and_, func, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,18 +27,30 @@ class Existing:
     credit_hours: Decimal
 
 
+_EXISTING = text(
+    """
+    SELECT t.external_id, t.id, t.content_hash, t.credit_hours
+    FROM unnest(CAST(:external_ids AS text[])) AS e(external_id)
+    CROSS JOIN LATERAL (
+        SELECT r.external_id, r.id, r.content_hash, r.credit_hours FROM learning_record AS r
+        WHERE r.submitter_type = :submitter_type AND r.submitter_id = :submitter_id
+          AND r.external_id = e.external_id
+    ) AS t
+    """
+)
+
+
 async def existing_by_external_id(
     session: AsyncSession, submitter_type: str, submitter_id: uuid.UUID, external_ids: Sequence[str]
 ) -> dict[str, Existing]:
+    """One probe of the unique index per id. Written as a lateral join because ``external_id IN (…)`` lets the
+    planner scan every record of the submitter when its statistics are stale (a young table, a busy
+    institution): 300 ms per batch instead of 2 ms."""
     if not external_ids:
         return {}
-    t = learning_record
     rows = await session.execute(
-        select(t.c.external_id, t.c.id, t.c.content_hash, t.c.credit_hours).where(
-            t.c.submitter_type == submitter_type,
-            t.c.submitter_id == submitter_id,
-            t.c.external_id.in_(list(external_ids)),
-        )
+        _EXISTING,
+        {"external_ids": list(external_ids), "submitter_type": submitter_type, "submitter_id": submitter_id},
     )
     return {row.external_id: Existing(row.id, row.content_hash, row.credit_hours) for row in rows}
 
@@ -99,17 +112,26 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def _insert_records_sql() -> Any:
     names = ", ".join(name for name, _ in RECORD_COLUMNS)
-    # jsonb travels as text (asyncpg has no jsonb[] codec by default) and is cast per row.
-    arrays = ", ".join(f"CAST(:{name} AS {'text' if kind == 'jsonb' else kind}[])" for name, kind in RECORD_COLUMNS)
-    selected = ", ".join(
-        f"CAST(r.{name} AS jsonb)" if kind == "jsonb" else f"r.{name}" for name, kind in RECORD_COLUMNS
-    )
+    # The rows travel as one JSON document that PostgreSQL maps onto the table's row type: one C-level parse,
+    # instead of asyncpg encoding 30 arrays element by element (a measurable share of a batch's CPU).
+    source = "json_populate_recordset(NULL::learning_record, CAST(:rows AS json))"
     on_conflict = "ON CONFLICT (submitter_type, submitter_id, external_id) DO NOTHING RETURNING id"
-    sql = f"INSERT INTO learning_record ({names}) SELECT {selected} FROM unnest({arrays}) AS r({names}) {on_conflict}"  # noqa: S608 - constant column names; values are bound
+    sql = f"INSERT INTO learning_record ({names}) SELECT {names} FROM {source} {on_conflict}"  # noqa: S608 - constant column names; values are bound
     return text(sql)
 
 
 _INSERT_RECORDS = _insert_records_sql()
+
+
+def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as a JSON array for ``json_populate_recordset`` (decimals as strings: exact, as numeric reads them)."""
+    return orjson.dumps(list(rows), default=_decimal).decode()
+
+
+def _decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
@@ -117,12 +139,7 @@ async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]
     another transaction took meanwhile is skipped)."""
     if not rows:
         return set()
-    params: dict[str, list[Any]] = {name: [] for name, _ in RECORD_COLUMNS}
-    for row in rows:
-        for name, kind in RECORD_COLUMNS:
-            value = row[name]
-            params[name].append(json.dumps(value, ensure_ascii=False) if kind == "jsonb" else value)
-    result = await session.execute(_INSERT_RECORDS, params)
+    result = await session.execute(_INSERT_RECORDS, {"rows": rows_json(rows)})
     return {row[0] for row in result}
 
 

@@ -115,7 +115,7 @@ class Measure(BaseModel):
 class RecordOut(BaseModel):
     id: uuid.UUID
     external_id: str | None
-    submitter_type: Literal["institution", "person", "employer"]
+    submitter_type: Literal["institution", "person", "employer", "partner"]
     submitter_id: uuid.UUID
     person_id: uuid.UUID
     region_code: str = Field(description="the person's region when the record was taken")
@@ -124,7 +124,7 @@ class RecordOut(BaseModel):
     title_level: str
     year: int
     category: Category
-    activity: Activity
+    activity: Activity | Literal["recognised"] = Field(description="``recognised``: hours a partner certified")
     title: str
     start_date: date
     end_date: date

@@ -9,6 +9,8 @@ How a batch is taken, in order (each refusal is that item's answer; the others g
 3. the person-years of the batch are locked (``ledger.repository.lock_person_years``);
 4. an ``(submitter, external_id)`` seen before is a ``duplicate`` when the content is identical (answered with
    the original record) and a ``conflict`` otherwise — corrections go through a reversal, never an overwrite;
+   a record citing a ``course_code`` must find it in the subject catalogue of its year, applying to the person;
+   the course fixes its category and required (必修) flag (``checks.apply_course``; one lookup per batch);
 5. the person's policy pack credits the record (``hours.policy``); a yearly cap is applied against the live
    hours (pending and credited) the person already holds in that cap's group that year, in input order;
 6. the new records, their pending totals, the people's profiles and the audit events are written with one
@@ -16,7 +18,6 @@ How a batch is taken, in order (each refusal is that item's answer; the others g
 """
 
 import hashlib
-import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cekit.tokens import Principal
 from hours import access
 from hours.audit import audit_many
+from hours.catalogue import repository as catalogue
 from hours.clients.registry import PersonFound, PersonMissing, RegistryClient
 from hours.errors import ItemCode, NotPermitted, RecordConflict, RecordNotFound, RecordRefused
 from hours.ids import uuid7
@@ -39,7 +42,7 @@ from hours.ledger import repository as ledger
 from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute
 from hours.policy.resolve import PolicyBook, ResolvedRule
 from hours.records import repository
-from hours.records.checks import Refusal, check_content
+from hours.records.checks import Refusal, apply_course, check_content
 from hours.records.schemas import DeclaredRecord, PushedRecord, RecordFields
 from hours.units import ZERO
 from hours.vocabulary import MEASURE_FIELDS, Activity, Category, Status
@@ -127,6 +130,7 @@ async def take(
     if intake.people:
         await ledger.lock_person_years(session, intake.person_years())  # 3: one at a time per person-year
         await intake.drop_repeats()  # 4
+        await intake.apply_courses()
         intake.credit(book)  # 5
         await intake.apply_caps()
         await intake.write()  # 6
@@ -180,6 +184,23 @@ class _Intake:
                 self.fresh.append(i)
             else:
                 self.results[i] = _repeat(keyed[i], known, self.hashes[i])
+
+    async def apply_courses(self) -> None:
+        """Cited courses, looked up for the whole batch at once; an item whose course does not fit is refused."""
+        cited = {i: (r.end_date.year, r.course_code) for i in self.fresh if (r := self.records[i]).course_code}
+        if not cited:
+            return
+        courses = await catalogue.courses_for(self.session, cited.values())
+        refused = set()
+        for i, key in cited.items():
+            person = self.people[i]
+            applied = apply_course(self.records[i], courses.get(key), person.region_code, person.industry)
+            if isinstance(applied, Refusal):
+                self.results[i] = Outcome(self.items[i].external_id, "rejected", error=applied)
+                refused.add(i)
+            else:
+                self.records[i] = applied
+        self.fresh = [i for i in self.fresh if i not in refused]
 
     def credit(self, book: PolicyBook) -> None:
         """The rule of the person's jurisdiction for the activity, and its arithmetic."""
@@ -321,7 +342,7 @@ def content_hash(record: RecordFields, person_id: uuid.UUID) -> str:
     """What makes a record the same record: its content and the person (not the ID number or name as typed)."""
     content = record.model_dump(mode="json", exclude={"id_number", "name", "external_id"})
     content["person_id"] = str(person_id)
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 # ---- reading --------------------------------------------------------------------------------------------------
