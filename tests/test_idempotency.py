@@ -1,19 +1,22 @@
 """Idempotency-Key on POST (cekit.idempotency) on a real service database: a retry replays the first answer
-and acts once; the same key with another body is refused; a key in flight answers 409; a 5xx frees the key."""
+and acts once; the same key with another body is refused; a key in flight answers 409; a 5xx frees the key;
+answers older than the retention are pruned."""
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cekit.app import create_service_app
 from cekit.audit import record_audit
 from cekit.auth import PrincipalDep
-from cekit.db import SessionDep
+from cekit.db import SessionDep, build_engine
+from cekit.idempotency import prune
 from cekit.settings import ServiceSettings
 from cekit.testing import (
     TEST_AUDIENCE,
@@ -128,3 +131,25 @@ async def test_a_server_error_frees_the_key_for_a_retry(client: httpx.AsyncClien
     assert failed.status_code == 500
     retried = await client.post("/things", json={"fail": "1"}, headers={"Idempotency-Key": "k-fail"})
     assert retried.status_code == 201
+
+
+async def test_old_answers_are_pruned_and_their_keys_act_again(client: httpx.AsyncClient, database_url: str) -> None:
+    headers = {"Idempotency-Key": "prune-me"}
+    first = await client.post("/things", json={"a": "1"}, headers=headers)
+    fresh = await client.post("/things", json={"a": "2"}, headers={"Idempotency-Key": "keep-me"})
+    engine = build_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            # Age one answer past the retention instead of waiting a day.
+            await conn.execute(
+                update(idempotency_record)
+                .where(idempotency_record.c.key == "prune-me")
+                .values(created_at=datetime.now(UTC) - timedelta(hours=25))
+            )
+        assert await prune(engine, idempotency_record, older_than=timedelta(hours=24)) == 1
+    finally:
+        await engine.dispose()
+    again = await client.post("/things", json={"a": "1"}, headers=headers)
+    assert again.json()["number"] == first.json()["number"] + 2  # acted anew: the old answer is gone
+    kept = await client.post("/things", json={"a": "2"}, headers={"Idempotency-Key": "keep-me"})
+    assert kept.json() == fresh.json()  # a recent answer still replays

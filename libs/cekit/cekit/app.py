@@ -1,7 +1,10 @@
 """The app factory every service uses: the same operations surface, errors, logging and lifespan."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -11,7 +14,7 @@ from sqlalchemy import Table
 from cekit import health
 from cekit.db import build_engine, build_sessionmaker
 from cekit.http import build_http_client
-from cekit.idempotency import IdempotencyMiddleware
+from cekit.idempotency import IdempotencyMiddleware, prune_periodically
 from cekit.logging import configure_logging
 from cekit.metrics import metrics_endpoint
 from cekit.middleware import RequestContextMiddleware
@@ -52,11 +55,26 @@ def create_service_app(
             issuer=settings.token_issuer,
             audience=settings.token_audience,
         )
+        pruning: asyncio.Task[None] | None = None
+        if idempotency_table is not None:
+            pruning = asyncio.create_task(
+                prune_periodically(
+                    app.state.engine,
+                    idempotency_table,
+                    every=timedelta(seconds=settings.idempotency_prune_every_seconds),
+                    older_than=timedelta(hours=settings.idempotency_retention_hours),
+                ),
+                name=f"{name}-idempotency-retention",
+            )
         try:
             if on_startup is not None:
                 await on_startup(app)
             yield
         finally:
+            if pruning is not None:
+                pruning.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pruning
             if on_shutdown is not None:
                 await on_shutdown(app)
             await app.state.http.aclose()

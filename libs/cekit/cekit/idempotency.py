@@ -11,8 +11,10 @@ A crash between the handler's commit and the storing of its answer leaves the cl
 institution's external record id), which catch that rare double run.
 """
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +32,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -46,6 +49,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
+log = logging.getLogger("cekit.idempotency")
 _REPLAYED_HEADERS = {b"content-type", b"location", b"cache-control"}
 
 
@@ -227,3 +231,39 @@ class IdempotencyMiddleware:
                 .values(state="complete", status_code=status, response_headers=kept, response_body=body,
                         completed_at=datetime.now(UTC))
             )  # fmt: skip
+
+
+# ---- retention ---------------------------------------------------------------------------------------------
+RETENTION = timedelta(hours=24)  # a client retries within minutes; a day covers a long outage on its side
+PRUNE_BATCH = 1000
+
+
+async def prune(engine: AsyncEngine, table: Table, *, older_than: timedelta = RETENTION) -> int:
+    """Deletes records older than ``older_than``, in short transactions of ``PRUNE_BATCH`` rows (a long delete
+    would hold locks that new claims wait on). Returns how many were deleted."""
+    cutoff = datetime.now(UTC) - older_than
+    deleted = 0
+    while True:
+        async with engine.begin() as conn:
+            oldest = (
+                select(table.c.caller, table.c.key)
+                .where(table.c.created_at < cutoff)
+                .limit(PRUNE_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            result = await conn.execute(delete(table).where(tuple_(table.c.caller, table.c.key).in_(oldest)))
+        deleted += result.rowcount or 0
+        if (result.rowcount or 0) < PRUNE_BATCH:
+            return deleted
+
+
+async def prune_periodically(engine: AsyncEngine, table: Table, *, every: timedelta, older_than: timedelta) -> None:
+    """The service's own retention job (started in its lifespan): no operator cron to forget."""
+    while True:
+        await asyncio.sleep(every.total_seconds())
+        try:
+            count = await prune(engine, table, older_than=older_than)
+            if count:
+                log.info("idempotency records pruned", extra={"deleted": count})
+        except Exception:  # a failed round is retried at the next; it must never stop the service
+            log.exception("pruning idempotency records failed")

@@ -21,3 +21,6 @@ class ServiceSettings(BaseSettings):
     # Peers that must answer /healthz for /readyz to pass, as name=url pairs.
     peers: dict[str, str] = Field(default_factory=dict)
     http_timeout_seconds: float = 5.0
+    # Idempotency-Key answers are kept this long, then pruned by the service itself every prune interval.
+    idempotency_retention_hours: float = Field(default=24.0, gt=0)
+    idempotency_prune_every_seconds: float = Field(default=600.0, gt=0)
