@@ -2,19 +2,25 @@
 
 from fastapi import APIRouter
 
+from hours.assessments.api import router as assessments_router
 from hours.catalogue.api import router as catalogue_router
 from hours.compliance.api import router as compliance_router
+from hours.eligibility.api import router as eligibility_router
 from hours.policy.api import router as policy_router
 from hours.recognition.api import router as recognition_router
 from hours.records.api import router as records_router
 from hours.requirements.api import router as requirements_router
 from hours.spotchecks.api import router as spot_checks_router
+from hours.statistics.api import router as statistics_router
 
 router = APIRouter()
 router.include_router(records_router)
 router.include_router(compliance_router)
+router.include_router(assessments_router)
+router.include_router(eligibility_router)
 router.include_router(requirements_router)
 router.include_router(spot_checks_router)
 router.include_router(catalogue_router)
 router.include_router(policy_router)
 router.include_router(recognition_router)
+router.include_router(statistics_router)

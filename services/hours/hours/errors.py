@@ -85,6 +85,18 @@ class CourseCited(Conflict):
     code = "course_cited"
 
 
+class YearNotOpen(Unprocessable):
+    """A year that has not begun cannot be assessed or evaluated yet."""
+
+    code = "year_not_open"
+
+
+class InvalidWindow(Unprocessable):
+    """A window of years that is reversed or longer than the service evaluates at once."""
+
+    code = "invalid_window"
+
+
 class BadCursor(DomainError):
     status, code, title = 400, "invalid_cursor", "Invalid cursor"
 

@@ -15,6 +15,9 @@
 * ``catalogue_course``: the subject catalogue — public subjects published by HR authorities, professional
   guides by industry authorities (000 art. 3; 001 §2.1), Kaifeng's required (必修) courses (004 §3); a record's
   ``course_code`` cites it.
+* ``annual_assessment``: the employer's yearly opinion on each person's continuing education (年度考核验证,
+  001 §2.3), append-only: signing again adds a version, the highest is current; each keeps the year's standing
+  when it was signed.
 """
 
 from sqlalchemy import (
@@ -223,4 +226,26 @@ catalogue_course = Table(
     CheckConstraint("NOT required OR category = 'public'", name="required_public"),
     CheckConstraint("(category = 'professional') = (industry IS NOT NULL)", name="industry"),
     comment="the subject catalogue (000 art. 3; 001 §2.1; 004 §3)",
+)
+
+annual_assessment = Table(
+    "annual_assessment",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("person_id", Uuid, nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("version", Integer, nullable=False, comment="1 for the first signing of the person-year; +1 per signing"),
+    Column("employer_id", Uuid, nullable=False, comment="the signing employer"),
+    Column("opinion", String(20), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("jurisdiction", String(20), nullable=False, comment="the policy pack the snapshot was computed under"),
+    Column("compliant", Boolean, nullable=False, comment="whether the year met its requirement when signed"),
+    Column("snapshot", JSONB, nullable=False, comment="required, credited and shortfall hours when signed"),
+    Column("signed_by", String(200), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("person_id", "year", "version"),
+    CheckConstraint("opinion IN ('verified', 'not_verified')", name="opinion"),
+    CheckConstraint("version >= 1", name="version"),
+    Index("ix_annual_assessment_year_signed_at", "year", "signed_at"),
+    comment="employer annual assessments (年度考核验证, 001 §2.3), append-only: the highest version is current",
 )

@@ -7,7 +7,7 @@ record yet is only known to themselves — their token carries their region and 
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -91,9 +91,46 @@ def sums(totals: Mapping[str, Any], column: str) -> dict[str, Decimal]:
     public_hours = getattr(public, column) if public is not None else ZERO
     professional_hours = getattr(professional, column) if professional is not None else ZERO
     required_hours = getattr(public, f"required_{column}") if public is not None else ZERO
+    return by_key(public_hours, professional_hours, required_hours)
+
+
+def by_key(public: Decimal, professional: Decimal, public_required: Decimal) -> dict[str, Decimal]:
+    """Hours per requirement key from the hours per category (and the required public ones among them)."""
     return {
-        "total": public_hours + professional_hours,
-        "public": public_hours,
-        "professional": professional_hours,
-        "public_required": required_hours,
+        "total": public + professional,
+        "public": public,
+        "professional": professional,
+        "public_required": public_required,
     }
+
+
+# ---- several years of one person (eligibility, annual assessments) ------------------------------------------
+@dataclass(frozen=True)
+class YearStanding:
+    """``compliance`` of one year without the ledger entries: what a window of years or a signed snapshot needs."""
+
+    year: int
+    jurisdiction: str
+    credited: dict[str, Decimal]
+    standing: Standing
+
+
+async def standings(
+    session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, years: Sequence[int]
+) -> list[YearStanding]:
+    """The same arithmetic as ``compliance`` for each of ``years``, in three statements whatever their number.
+    Raises ``PersonNotFound`` unless the caller may read the person's compliance."""
+    region, title, industry = await _person(session, principal, person_id)
+    overrides = await requirements.for_industry_years(session, industry, years)
+    totals = await ledger.totals_by_year(session, person_id, years)
+    result = []
+    for year in years:
+        requirement = book.requirement(region, title, year, overrides)
+        credited = sums(totals.get(year, {}), "credited")
+        result.append(YearStanding(year, requirement.jurisdiction, credited, standing(requirement, credited)))
+    return result
+
+
+async def check_readable(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> None:
+    """Raises ``PersonNotFound`` unless the caller may read the person's compliance (the rule above)."""
+    await _person(session, principal, person_id)

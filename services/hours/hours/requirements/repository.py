@@ -1,6 +1,6 @@
 """Queries of industry requirements."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,12 @@ t = industry_requirement
 
 
 async def for_industry(session: AsyncSession, industry: str, year: int) -> list[IndustryRequirement]:
-    rows = await session.execute(select(t).where(t.c.industry == industry, t.c.year == year))
+    return await for_industry_years(session, industry, [year])
+
+
+async def for_industry_years(session: AsyncSession, industry: str, years: Sequence[int]) -> list[IndustryRequirement]:
+    """The industry's requirements of several years in one statement (``PolicyBook.requirement`` picks the year)."""
+    rows = await session.execute(select(t).where(t.c.industry == industry, t.c.year.in_(list(years))))
     return [
         IndustryRequirement(
             industry=r.industry,
