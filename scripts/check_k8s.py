@@ -57,7 +57,16 @@ MUST_AUTOSCALE = ("gateway", "hours")
 # take the whole public API out of rotation. Its probe is /healthz; everyone else's is /readyz.
 READINESS_PATH = {"gateway": "/healthz"}
 # Secrets a person creates (deploy/README.md); `<cluster>-app` comes from each CloudNativePG Cluster.
-OPERATOR_SECRETS = frozenset({"registry-signing-keys", "registry-pii-keys", "hours-registry-client", "public-tls"})
+OPERATOR_SECRETS = frozenset(
+    {
+        "registry-signing-keys",
+        "registry-pii-keys",
+        "hours-registry-client",
+        "certificates-signing-keys",
+        "certificates-registry-client",
+        "public-tls",
+    }
+)
 PROVINCES = {"hebei": "130000", "beijing": "110000", "tianjin": "120000"}
 # Namespaces outside the platform that may open connections into it, by the label their namespace carries.
 EXTERNAL_SOURCES: dict[str, Obj] = {

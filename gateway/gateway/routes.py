@@ -28,7 +28,7 @@ PREFIXES: Mapping[str, tuple[str, ...]] = {
     "hours": (
         "/v1/learning-records",
         "/v1/compliance",
-        "/v1/subjects",
+        "/v1/catalogue",
         "/v1/statistics",
         "/v1/assessments",
         "/v1/eligibility",
@@ -46,6 +46,8 @@ PREFIXES: Mapping[str, tuple[str, ...]] = {
         "/jjj/",
         "/v1/partners",
         "/v1/recognitions",
+        "/v1/issuer",
+        "/.well-known/jwt-vc-issuer",
     ),
 }
 
@@ -81,6 +83,9 @@ PUBLIC: tuple[PublicRule, ...] = (
     PublicRule("/.well-known/jwks.json", "exact", READ),
     PublicRule("/v1/verifications", "exact", frozenset({"POST"})),
     PublicRule("/v1/status-lists/", "prefix", READ),
+    # The keys and metadata of the certificates issuer: what any verifier needs to check a statement offline.
+    PublicRule("/v1/issuer/", "prefix", READ),
+    PublicRule("/.well-known/jwt-vc-issuer", "prefix", READ),
     PublicRule("/verify/", "prefix", READ),
     # Partner provinces authenticate with their own signed JWT, which the certificates service checks.
     PublicRule("/jjj/", "prefix"),

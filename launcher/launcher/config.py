@@ -78,6 +78,15 @@ class Deployment:
         return self.data_dir / "keys" / "registry"
 
     @property
+    def certificates_keys_dir(self) -> Path:
+        """The keys that sign statements and status lists (certificates.keys): kept for years, unlike token keys."""
+        return self.data_dir / "keys" / "certificates"
+
+    @property
+    def certificates_issuer(self) -> str:
+        return f"urn:ce:{self.region_code}:certificates"
+
+    @property
     def pii_keys_file(self) -> Path:
         return self.data_dir / "keys" / "pii.json"
 
@@ -102,6 +111,10 @@ class Deployment:
         env["REGISTRY_PII_KEYS_FILE"] = str(self.pii_keys_file)
         # Client assertions (RFC 7523) may name our public token endpoint as their audience.
         env["REGISTRY_TOKEN_ENDPOINT_URLS"] = json.dumps([self.url("gateway") + "/v1/auth/token"])
+        env["CERTIFICATES_SIGNING_KEYS_DIR"] = str(self.certificates_keys_dir)
+        env["CERTIFICATES_ISSUER_ID"] = self.certificates_issuer
+        # Status-list and verification URLs inside statements point at the public gateway.
+        env["CERTIFICATES_PUBLIC_BASE_URL"] = self.url("gateway")
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
         env["GATEWAY_JWKS_URL"] = env["REGISTRY_JWKS_URL"]

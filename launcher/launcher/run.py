@@ -68,6 +68,7 @@ class Platform:
         self.d.keys_dir.mkdir(parents=True, exist_ok=True)
         ensure_pii_keys(self.d.pii_keys_file)
         self._step([PYTHON, "-m", "registry.cli", "ensure-signing-key"], show=False)
+        self._step([PYTHON, "-m", "certificates.cli", "ensure-signing-key"], show=False)
         self._step([PYTHON, "-m", "registry.cli", "bootstrap-admin", "--username", "admin"], show=True)
         self.env.update(self._service_clients())
 

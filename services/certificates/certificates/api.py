@@ -1,5 +1,16 @@
-"""Routes of the certificates service: the service frame; its routes come with the certificates issue."""
+"""Routes of the certificates service, gathered from its aggregates (each keeps its own thin routes)."""
 
 from fastapi import APIRouter
 
+from certificates.certificate.api import router as certificate_router
+from certificates.issuer.api import router as issuer_router
+from certificates.statements.api import router as statements_router
+from certificates.statuslists.api import router as status_lists_router
+from certificates.verification.api import router as verification_router
+
 router = APIRouter()
+router.include_router(certificate_router)
+router.include_router(statements_router)
+router.include_router(status_lists_router)
+router.include_router(verification_router)
+router.include_router(issuer_router)

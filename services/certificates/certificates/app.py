@@ -1,19 +1,79 @@
+import httpx
 from fastapi import FastAPI
 
 from cekit.app import create_service_app
 from cekit.tokens import KeyFetcher
 from certificates.api import router
+from certificates.clients.hours import HoursClient
+from certificates.clients.registry import RegistryClient
+from certificates.clients.service_token import ServiceTokens
 from certificates.config import Settings
+from certificates.deps import Services
+from certificates.keys import KeyStore
 from certificates.models import idempotency_record
+from certificates.statuslists.service import StatusListCache
+from certificates.verification.issuers import ChainResolver, IssuerResolver, OwnIssuer
+from certificates.verification.verifier import Verifier
 
 
-def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    key_fetcher: KeyFetcher | None = None,
+    registry_transport: httpx.AsyncBaseTransport | None = None,
+    hours_transport: httpx.AsyncBaseTransport | None = None,
+    partner_resolvers: tuple[IssuerResolver, ...] = (),
+) -> FastAPI:
+    """``registry_transport`` / ``hours_transport`` route those calls elsewhere (tests serve fakes through them);
+    ``partner_resolvers`` add trusted issuers after ourselves (the partner registry)."""
+    settings = settings or Settings()
+    keys = KeyStore(settings.signing_keys_dir)
+    own_clients: list[httpx.AsyncClient] = []
+
+    def client(transport: httpx.AsyncBaseTransport | None, default: httpx.AsyncClient) -> httpx.AsyncClient:
+        if transport is None:
+            return default
+        made = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout_seconds)
+        own_clients.append(made)
+        return made
+
+    async def startup(app: FastAPI) -> None:
+        registry_http = client(registry_transport, app.state.http)
+        tokens = ServiceTokens(
+            registry_http,
+            settings.registry_url,
+            settings.registry_client_id,
+            secret.get_secret_value() if (secret := settings.registry_client_secret) is not None else None,
+        )
+        own = OwnIssuer(
+            issuer_id=settings.issuer_id,
+            name=settings.issuer_name,
+            region_code=settings.region_code,
+            keys=keys,
+            engine=app.state.engine,
+            base_url=settings.public_base_url,
+        )
+        app.state.services = Services(
+            settings=settings,
+            keys=keys,
+            registry=RegistryClient(registry_http, settings.registry_url, tokens),
+            hours=HoursClient(client(hours_transport, app.state.http), settings.hours_url, tokens),
+            status_lists=StatusListCache(),
+            verifier=Verifier(ChainResolver(own, *partner_resolvers)),
+        )
+
+    async def shutdown(app: FastAPI) -> None:
+        for made in own_clients:
+            await made.aclose()
+
     return create_service_app(
         name="certificates",
         title="E-certificates",
         description="E-certificates, signed annual statements, verification and Jing-Jin-Ji mutual recognition.",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[router],
         key_fetcher=key_fetcher,
+        on_startup=startup,
+        on_shutdown=shutdown,
         idempotency_table=idempotency_record,
     )

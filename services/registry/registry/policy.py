@@ -16,7 +16,8 @@ employer_admin         read and manage its own staff (people whose current emplo
                        register new staff to its own employer, read its own employer
 person                 read themself (``GET /v1/persons/me``, ``GET /v1/persons/{own id}``)
 institution            only the pre-check of a trainee (``POST /v1/persons/checks``) and its own record
-service                only the batch lookup (``POST /v1/internal/registry/person-lookups``)
+service                only the batch lookup (``POST /v1/internal/registry/person-lookups``) and one person's
+                       name and ID number for their certificate (``GET /v1/internal/registry/persons/{id}/identity``)
 expert, partner        nothing here
 =====================  ===============================================================================
 
@@ -58,6 +59,7 @@ PERSON_EDITORS = (ADMIN, HR, EMPLOYER)
 SELF = (PERSON,)
 PERSON_CHECKERS = (INSTITUTION,)
 PERSON_LOOKUP_SERVICES = (SERVICE,)
+PERSON_IDENTITY_SERVICES = (SERVICE,)
 ORGANISATION_MANAGERS = (ADMIN, HR)
 EMPLOYER_READERS = (ADMIN, HR, INDUSTRY, EMPLOYER)
 INSTITUTION_READERS = (ADMIN, HR, INSTITUTION)

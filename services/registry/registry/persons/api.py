@@ -25,10 +25,12 @@ from registry.persons.schemas import (
     LookupRequest,
     LookupResponse,
     LookupResult,
+    OrganisationName,
     PersonCheck,
     PersonCheckResult,
     PersonCreate,
     PersonDetail,
+    PersonIdentity,
     PersonOut,
     PersonPage,
     TitleCreate,
@@ -47,6 +49,7 @@ Editor = Annotated[Principal, Depends(require_roles(*policy.PERSON_EDITORS))]
 Self = Annotated[Principal, Depends(require_roles(*policy.SELF))]
 Checker = Annotated[Principal, Depends(require_roles(*policy.PERSON_CHECKERS))]
 LookupService = Annotated[Principal, Depends(require_roles(*policy.PERSON_LOOKUP_SERVICES))]
+IdentityService = Annotated[Principal, Depends(require_roles(*policy.PERSON_IDENTITY_SERVICES))]
 
 
 @router.post(
@@ -152,6 +155,31 @@ async def lookup_persons(
 ) -> LookupResponse:
     outcomes = await service.lookup_persons(session, cipher, body.items)
     return LookupResponse(results=[_lookup_result(outcome) for outcome in outcomes])
+
+
+@internal_router.get(
+    "/v1/internal/registry/persons/{person_id}/identity",
+    summary="One person's name and ID number in plaintext, for their certificate (our certificates service)",
+    description="Also the names of the organisations asked for by `organisation_id` (the institutions on the "
+    "certificate, 000 art. 15); unknown ids are left out. Every answer is audited as a read of the ID number.",
+    response_model=PersonIdentity,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def person_identity(
+    person_id: uuid.UUID,
+    actor: IdentityService,
+    session: SessionDep,
+    cipher: CipherDep,
+    organisation_id: Annotated[list[uuid.UUID] | None, Query(max_length=100)] = None,
+) -> PersonIdentity:
+    view = await service.identity(session, cipher, person_id, organisation_id or [], actor=actor)
+    return PersonIdentity(
+        person_id=view.person.id,
+        id_number=view.id_number,
+        name=view.person.name,
+        region_code=view.person.region_code,
+        organisations=[OrganisationName(id=org.id, name=org.name, type=org.type.value) for org in view.organisations],
+    )
 
 
 def _summary(view: PersonView) -> PersonOut:

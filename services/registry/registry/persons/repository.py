@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from registry import regions
-from registry.models import Employment, Person, TitleChange
+from registry.models import Employment, Organisation, Person, TitleChange
 from registry.pagination import PageRequest, fetch_page
 from registry.policy import Scope
 from registry.scopes import scope_condition
@@ -46,6 +46,14 @@ async def find_by_indexes(session: AsyncSession, blind_indexes: Sequence[bytes])
         return []
     result = await session.execute(select(Person).where(Person.id_number_index.in_(set(blind_indexes))))
     return list(result.scalars())
+
+
+async def organisations_by_ids(session: AsyncSession, organisation_ids: Sequence[uuid.UUID]) -> list[Organisation]:
+    """The organisations among ``organisation_ids`` (the institutions named on a person's certificate)."""
+    if not organisation_ids:
+        return []
+    result = await session.execute(select(Organisation).where(Organisation.id.in_(set(organisation_ids))))
+    return sorted(result.scalars(), key=lambda organisation: str(organisation.id))
 
 
 async def add(session: AsyncSession, person: Person) -> None:

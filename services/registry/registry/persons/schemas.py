@@ -152,3 +152,21 @@ LookupResult = Annotated[LookupFound | LookupMiss, Field(discriminator="status")
 
 class LookupResponse(BaseModel):
     results: list[LookupResult] = Field(description="one per item, in input order")
+
+
+class OrganisationName(BaseModel):
+    id: uuid.UUID
+    name: str
+    type: str = Field(description="employer | institution | authority")
+
+
+class PersonIdentity(BaseModel):
+    """Who a person is, in plaintext, for the certificates service: the name and ID number its statements commit
+    to (000 art. 14: the certificate number is the ID number), and the names of the organisations asked for (the
+    institutions on the certificate, 000 art. 15)."""
+
+    person_id: uuid.UUID
+    id_number: str
+    name: str
+    region_code: str
+    organisations: list[OrganisationName] = Field(description="those of the ids asked for that exist")

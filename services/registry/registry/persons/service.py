@@ -302,6 +302,44 @@ async def lookup_persons(session: AsyncSession, cipher: PiiCipher, items: list[L
     return outcomes
 
 
+@dataclass(frozen=True)
+class IdentityView:
+    person: Person
+    id_number: str
+    organisations: list[Organisation]
+
+
+async def identity(
+    session: AsyncSession,
+    cipher: PiiCipher,
+    person_id: uuid.UUID,
+    organisation_ids: list[uuid.UUID],
+    *,
+    actor: Principal,
+) -> IdentityView:
+    """The person's name and plaintext ID number for the certificates service (000 art. 14: the certificate
+    number is the ID number; a statement carries a salted commitment to it, never the number). A read of
+    personal information: audited like every plaintext answer, naming the calling service."""
+    person = await repository.get(session, person_id)
+    if person is None:
+        raise PersonNotFound()
+    number = _decrypt(cipher, person)
+    if number is None:
+        raise IdNumberUnreadable(
+            "The stored ID number of this person cannot be read; the operators have been alerted. Quote the request id."
+        )
+    await record_audit(
+        session,
+        audit_event,
+        actor=actor,
+        action=ID_NUMBER_READ,
+        object_type="person",
+        object_id=person.id,
+        details={"view": "identity"},
+    )
+    return IdentityView(person, number, await repository.organisations_by_ids(session, organisation_ids))
+
+
 # ---- key rotation ----------------------------------------------------------------------------------------
 async def reencrypt_id_numbers(
     session: AsyncSession, cipher: PiiCipher, *, limit: int = 500, actor: str = "system:pii-rotation"

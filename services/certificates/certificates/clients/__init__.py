@@ -1,0 +1,1 @@
+"""httpx wrappers for the services the certificates service calls, with their own small reader models."""

@@ -1,0 +1,1 @@
+"""This deployment as an issuer of credentials: its public keys and its metadata."""
