@@ -149,3 +149,18 @@ async def test_certified_records_list_local_and_recognised_hours_with_their_orig
         f"/v1/internal/hours/persons/{uuid.uuid4()}/certified-records", headers=callers.service()
     )
     assert unknown.status_code == 404
+
+
+async def test_an_entry_repeated_by_a_later_statement_counts_once(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    person = registry.add_person("130102")
+    first = statement(person, f"urn:uuid:{uuid.uuid4()}", entry("rec-1", "20"))
+    reissued = statement(person, f"urn:uuid:{uuid.uuid4()}", entry("rec-1", "20"), entry("rec-2", "6"))
+    assert (await client.post(CREDIT, json=first, headers=callers.service())).status_code == 200
+    answer = await client.post(CREDIT, json=reissued, headers=callers.service())
+    assert [(r["entry_id"], r["status"]) for r in answer.json()["results"]] == [
+        ("rec-1", "duplicate"),
+        ("rec-2", "created"),
+    ]
+    assert (await compliance(client, callers, person))["credited"]["professional"] == 26.0

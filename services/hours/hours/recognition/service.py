@@ -4,8 +4,10 @@ continuing-education hours) and of the certified-record read behind a certificat
 Recognition takes hours *as the partner certified them*: the partner applied its own rules, so no local credit
 rule or yearly cap is applied again (cutting a partner's certified hours would break mutual recognition). Each
 entry becomes a learning record of submitter ``partner`` that is certified at once, with a ``credit`` ledger
-entry; ``recognised_entry`` keeps (issuer, credential, entry) → record so that the same entry never counts
-twice, and so that a revoked credential's hours can be found and reversed.
+entry; ``recognised_entry`` keeps (issuer, entry) → record and the credential that brought it, so that the
+same entry never counts twice — not even when a later statement of the partner repeats it under another
+credential id — and so that a revoked credential's hours can be found and reversed. An entry withdrawn with a
+revoked credential stays withdrawn: the partner's corrected statement must certify it as a new entry.
 
 Services flush, never commit: the request commits once."""
 
@@ -52,9 +54,9 @@ def partner_submitter_id(issuer: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, issuer)
 
 
-def entry_key(credential_id: str, entry_id: str) -> str:
-    """The record's external id: fixed length whatever the partner's ids look like."""
-    return hashlib.sha256(f"{credential_id}\x1f{entry_id}".encode()).hexdigest()
+def entry_key(entry_id: str) -> str:
+    """The record's external id: fixed length whatever the partner's entry ids look like."""
+    return hashlib.sha256(entry_id.encode()).hexdigest()
 
 
 async def recognise(
@@ -68,7 +70,7 @@ async def recognise(
     if len(set(ids)) != len(ids):
         raise RecordRefused("An entry_id occurs twice in this credential.", code="duplicate_in_batch")
     await ledger.lock_person_years(session, {(found.person_id, e.end_date.year) for e in body.entries})
-    known = await _known_entries(session, body.issuer, body.credential_id)
+    known = await _known_entries(session, body.issuer, ids)
     submitter_id = partner_submitter_id(body.issuer)
     rows: list[dict[str, Any]] = []
     results: list[RecognisedResult] = []
@@ -97,7 +99,7 @@ async def recognise(
             "id": uuid7(),
             "submitter_type": "partner",
             "submitter_id": submitter_id,
-            "external_id": entry_key(body.credential_id, entry.entry_id),
+            "external_id": entry_key(entry.entry_id),
             "person_id": found.person_id,
             "region_code": found.region_code,
             "employer_id": found.employer_id,
@@ -206,12 +208,12 @@ async def _write(session: AsyncSession, actor: Principal, body: RecognitionIn, r
 
 
 async def _known_entries(
-    session: AsyncSession, issuer: str, credential_id: str
+    session: AsyncSession, issuer: str, entry_ids: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, Decimal]]:
     rows = await session.execute(
         select(recognised_entry.c.entry_id, learning_record.c.id, learning_record.c.credit_hours)
         .join(learning_record, learning_record.c.id == recognised_entry.c.record_id)
-        .where(recognised_entry.c.issuer == issuer, recognised_entry.c.credential_id == credential_id)
+        .where(recognised_entry.c.issuer == issuer, recognised_entry.c.entry_id.in_(list(entry_ids)))
     )
     return {row.entry_id: (row.id, row.credit_hours) for row in rows}
 

@@ -22,12 +22,12 @@ def upgrade() -> None:
     op.create_table(
         "recognised_entry",
         sa.Column("issuer", sa.String(length=200), nullable=False, comment="the partner's issuer id"),
-        sa.Column("credential_id", sa.String(length=200), nullable=False),
+        sa.Column("entry_id", sa.String(length=100), nullable=False, comment="the partner's id of the certified entry"),
         sa.Column(
-            "entry_id",
-            sa.String(length=100),
+            "credential_id",
+            sa.String(length=200),
             nullable=False,
-            comment="the entry's id inside the partner's credential",
+            comment="the credential that brought the entry first",
         ),
         sa.Column("record_id", sa.Uuid(), nullable=False),
         sa.Column("person_id", sa.Uuid(), nullable=False),
@@ -36,11 +36,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["record_id"], ["learning_record.id"], name=op.f("fk_recognised_entry_record_id_learning_record")
         ),
-        sa.PrimaryKeyConstraint("issuer", "credential_id", "entry_id", name=op.f("pk_recognised_entry")),
+        sa.PrimaryKeyConstraint("issuer", "entry_id", name=op.f("pk_recognised_entry")),
         sa.UniqueConstraint("record_id", name=op.f("uq_recognised_entry_record_id")),
-        comment="hours recognised from a partner province's statement (000 art. 22), once per credential entry",
+        comment="hours recognised from a partner province's statement (000 art. 22), once per certified entry",
+    )
+    op.create_index(
+        "ix_recognised_entry_issuer_credential_id", "recognised_entry", ["issuer", "credential_id"], unique=False
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_recognised_entry_issuer_credential_id", table_name="recognised_entry")
     op.drop_table("recognised_entry")
