@@ -12,6 +12,7 @@ from hours.testing import Callers, FakePerson, FakeRegistry, record
 CREDIT = "/v1/internal/hours/recognised-credits"
 WITHDRAW = "/v1/internal/hours/recognised-credits:withdraw"
 BEIJING = "urn:ce:110000:certificates"
+RUN = uuid.uuid4().hex[:8]
 
 
 def statement(person: FakePerson, credential_id: str, *entries: dict[str, Any]) -> dict[str, Any]:
@@ -26,8 +27,9 @@ def statement(person: FakePerson, credential_id: str, *entries: dict[str, Any]) 
 
 
 def entry(entry_id: str, hours: str, category: str = "professional", **fields: Any) -> dict[str, Any]:
+    """A certified entry of the partner; its id is made unique per test run (the partner's record ids are)."""
     return {
-        "entry_id": entry_id,
+        "entry_id": f"{entry_id}-{RUN}",
         "category": category,
         "activity": "training",
         "title": "京津冀互认 培训",
@@ -55,8 +57,8 @@ async def test_recognised_hours_count_once_and_fall_when_the_partner_revokes(
     first = await client.post(CREDIT, json=body, headers=callers.service())
     assert first.status_code == 200, first.text
     assert [(r["entry_id"], r["status"], r["credited_hours"]) for r in first.json()["results"]] == [
-        ("e1", "created", 40.0),
-        ("e2", "created", 12.0),
+        (f"e1-{RUN}", "created", 40.0),
+        (f"e2-{RUN}", "created", 12.0),
     ]
     status = await compliance(client, callers, person)
     assert (status["credited"]["professional"], status["credited"]["public"]) == (40.0, 12.0)
@@ -129,7 +131,7 @@ async def test_certified_records_list_local_and_recognised_hours_with_their_orig
         headers=callers.industry(person.industry, "130000"),
     )
     assert review.json()["status"] == "certified", review.text
-    await client.post(CREDIT, json=statement(person, "cred-1", entry("e1", "8")), headers=callers.service())
+    await client.post(CREDIT, json=statement(person, "cred-1", entry("beside-local", "8")), headers=callers.service())
 
     path = f"/v1/internal/hours/persons/{person.person_id}/certified-records?year=2026"
     answer = await client.get(path, headers=callers.service())
@@ -160,7 +162,20 @@ async def test_an_entry_repeated_by_a_later_statement_counts_once(
     assert (await client.post(CREDIT, json=first, headers=callers.service())).status_code == 200
     answer = await client.post(CREDIT, json=reissued, headers=callers.service())
     assert [(r["entry_id"], r["status"]) for r in answer.json()["results"]] == [
-        ("rec-1", "duplicate"),
-        ("rec-2", "created"),
+        (f"rec-1-{RUN}", "duplicate"),
+        (f"rec-2-{RUN}", "created"),
     ]
     assert (await compliance(client, callers, person))["credited"]["professional"] == 26.0
+
+
+async def test_an_entry_recognised_for_one_person_is_refused_for_another(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    owner, other = registry.add_person("130102"), registry.add_person("130102")
+    shared = entry("taken", "10")
+    assert (
+        await client.post(CREDIT, json=statement(owner, "c-1", shared), headers=callers.service())
+    ).status_code == 200
+    refused = await client.post(CREDIT, json=statement(other, "c-2", shared), headers=callers.service())
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "conflict"

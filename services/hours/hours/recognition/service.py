@@ -25,7 +25,7 @@ from cekit.tokens import Principal
 from hours import access
 from hours.audit import audit, audit_many
 from hours.clients.registry import PersonMissing, RegistryClient
-from hours.errors import PersonNotFound, RecordRefused
+from hours.errors import PersonNotFound, RecordConflict, RecordRefused
 from hours.ids import uuid7
 from hours.ledger import repository as ledger
 from hours.models import learning_record, recognised_entry
@@ -76,7 +76,13 @@ async def recognise(
     results: list[RecognisedResult] = []
     for entry in body.entries:
         if entry.entry_id in known:
-            record_id, hours = known[entry.entry_id]
+            record_id, hours, person_id = known[entry.entry_id]
+            if person_id != found.person_id:
+                raise RecordConflict(
+                    f"Entry {entry.entry_id!r} of {body.issuer} was recognised for another person; a partner's "
+                    "entry belongs to one person.",
+                    record_id=str(record_id),
+                )
             results.append(
                 RecognisedResult(entry_id=entry.entry_id, status="duplicate", record_id=record_id, credited_hours=hours)
             )
@@ -209,13 +215,18 @@ async def _write(session: AsyncSession, actor: Principal, body: RecognitionIn, r
 
 async def _known_entries(
     session: AsyncSession, issuer: str, entry_ids: Sequence[str]
-) -> dict[str, tuple[uuid.UUID, Decimal]]:
+) -> dict[str, tuple[uuid.UUID, Decimal, uuid.UUID]]:
     rows = await session.execute(
-        select(recognised_entry.c.entry_id, learning_record.c.id, learning_record.c.credit_hours)
+        select(
+            recognised_entry.c.entry_id,
+            learning_record.c.id,
+            learning_record.c.credit_hours,
+            learning_record.c.person_id,
+        )
         .join(learning_record, learning_record.c.id == recognised_entry.c.record_id)
         .where(recognised_entry.c.issuer == issuer, recognised_entry.c.entry_id.in_(list(entry_ids)))
     )
-    return {row.entry_id: (row.id, row.credit_hours) for row in rows}
+    return {row.entry_id: (row.id, row.credit_hours, row.person_id) for row in rows}
 
 
 async def withdraw(session: AsyncSession, actor: Principal, body: WithdrawalIn) -> WithdrawalOut:
