@@ -2,14 +2,8 @@
 PostgreSQL, a token through the gateway, each service's health through the gateway, then Ctrl-C stops
 everything, PostgreSQL included, and nothing is left running."""
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,71 +11,12 @@ import psutil
 import pytest
 
 from cekit.identifiers import credit_check_character, id_check_character, organisation_check_character
+from launcher.testing import Deployment, NotReady, port_is_free, start, wait_ready
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).parents[1]
 SERVICES = ("registry", "hours", "bases", "certificates")
 ADMIN_PASSWORD = "e2e-Admin-password-1"
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_base_port() -> int:
-    """A base port whose gateway, service and PostgreSQL ports (base..base+4, base+10) are all free."""
-    for base in range(20000, 60000, 100):
-        if all(_free(base + offset) for offset in (0, 1, 2, 3, 4, 10)):
-            return base
-    raise RuntimeError("no free port range")
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[bytes]
-    gateway: str
-    base_port: int
-    data_dir: Path
-    output: Path
-
-
-def start_platform(data_dir: Path, region: str = "130000") -> Running:
-    base = free_base_port()
-    output = data_dir.parent / f"launcher-{region}.out"
-    env = {
-        **os.environ,
-        "CE_DATA_DIR": str(data_dir),
-        "CE_BASE_PORT": str(base),
-        "CE_REGION_CODE": region,
-        "CE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    env.pop("DATABASE_URL", None)
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "launcher", "run"], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
-        )
-    return Running(process, f"http://127.0.0.1:{base}", base, data_dir, output)
-
-
-def wait_ready(running: Running, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running.process.poll() is not None:
-            pytest.fail(f"the launcher exited early:\n{running.output.read_text()}")
-        try:
-            if httpx.get(running.gateway + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"not ready in {timeout}s:\n{running.output.read_text()}")
 
 
 def leftover_processes(data_dir: Path, base_port: int) -> list[str]:
@@ -133,21 +68,20 @@ def push_records_as_an_institution(gateway: str, admin_token: str, id_number: st
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Running]:
-    running = start_platform(tmp_path / "data")
+def platform(tmp_path: Path) -> Iterator[Deployment]:
+    running = start(tmp_path / "data", admin_password=ADMIN_PASSWORD)
     try:
         wait_ready(running)
+    except NotReady as exc:
+        running.stop()
+        pytest.fail(str(exc))
+    try:
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.send_signal(signal.SIGINT)
-            try:
-                running.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                running.process.kill()
+        running.stop()
 
 
-def test_the_platform_starts_serves_and_stops_cleanly(platform: Running) -> None:
+def test_the_platform_starts_serves_and_stops_cleanly(platform: Deployment) -> None:
     gateway = platform.gateway
     token = httpx.post(
         gateway + "/v1/auth/token", data={"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
@@ -188,7 +122,7 @@ def test_the_platform_starts_serves_and_stops_cleanly(platform: Running) -> None
     platform.process.send_signal(signal.SIGINT)
     assert platform.process.wait(timeout=60) == 0
     assert leftover_processes(platform.data_dir, platform.base_port) == []
-    assert all(_free(platform.base_port + offset) for offset in (0, 1, 2, 3, 4, 10))
+    assert all(port_is_free(platform.base_port + offset) for offset in (0, 1, 2, 3, 4, 10))
     assert "stopped" in platform.output.read_text()
     logs = {path.name: path.read_text() for path in (platform.data_dir / "logs").glob("*.log")}
     assert "registry.log" in logs
