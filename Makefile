@@ -7,7 +7,7 @@ PACKAGES := libs/cekit launcher services/registry services/hours services/bases 
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 SERVICES := registry hours bases certificates
 
-.PHONY: install run test test-fast lint contracts contracts-check bench-gateway k8s-check clean
+.PHONY: install run test test-fast lint contracts contracts-check bench-gateway bench-hours k8s-check clean
 
 install: $(STAMP)
 
@@ -39,6 +39,9 @@ contracts-check: $(STAMP)
 
 bench-gateway: $(STAMP)
 	$(BIN)/python scripts/bench_gateway.py
+
+bench-hours: $(STAMP)
+	$(BIN)/python -m scripts.bench_hours $(ARGS)
 
 k8s-check: $(STAMP)
 	$(BIN)/python scripts/check_k8s.py

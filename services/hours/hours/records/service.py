@@ -39,7 +39,7 @@ from hours.clients.registry import PersonFound, PersonMissing, RegistryClient
 from hours.errors import ItemCode, NotPermitted, RecordConflict, RecordNotFound, RecordRefused
 from hours.ids import uuid7
 from hours.ledger import repository as ledger
-from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute
+from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute_once
 from hours.policy.resolve import PolicyBook, ResolvedRule
 from hours.records import repository
 from hours.records.checks import Refusal, apply_course, check_content
@@ -214,7 +214,7 @@ class _Intake:
                     record.end_date.year,
                     industry=person.industry,
                 )
-                computed = compute(
+                computed = compute_once(
                     resolved.rule,
                     _activity_input(record, person),
                     hour_length=resolved.hour_length,
