@@ -5,10 +5,11 @@ boundary (``unit_of_work``) commits once, before the response is sent, or rolls 
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Stable constraint names, so Alembic autogenerate and hand-written migrations agree.
@@ -26,13 +27,23 @@ def make_metadata() -> MetaData:
 
 
 def build_engine(url: str, *, pool_size: int = 10, application_name: str = "ce") -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Instead of ``pool_pre_ping`` (a round trip before every request: a millisecond of a small read's CPU):
+    asyncpg notices at once when the server closed a connection (a restart, a failover, an idle timeout), so a
+    closed one is swapped for a new one on checkout, without asking the server."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from cekit.testing import TEST_AUDIENCE, TEST_ISSUER, TokenMinter
-from cekit.tokens import KeySet, TokenError, TokenVerifier, static_jwks_fetcher
+from cekit.tokens import KeySet, Principal, TokenError, TokenVerifier, static_jwks_fetcher
 
 
 def verifier_for(*minters: TokenMinter) -> TokenVerifier:
@@ -115,3 +115,37 @@ async def test_refetching_is_rate_limited_for_unknown_kids() -> None:
         with pytest.raises(TokenError):
             await verifier.verify(minter.mint(headers={"kid": "made-up"}))
     assert fetches == 1
+
+
+async def test_a_token_is_remembered_only_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    minter = TokenMinter()
+    verifier = verifier_for(minter)
+    checks: list[str] = []
+    full_check = verifier._verify
+
+    async def counting(token: str) -> tuple[Principal, float]:
+        checks.append(token)
+        return await full_check(token)
+
+    monkeypatch.setattr(verifier, "_verify", counting)
+    token = minter.mint("acct-9", lifetime=60)
+    assert (await verifier.verify(token)).subject == "acct-9"
+    assert (await verifier.verify(token)).subject == "acct-9"
+    assert len(checks) == 1  # remembered: no second signature check
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    await verifier.verify(token)
+    assert len(checks) == 2  # past its exp the token is checked in full again (and PyJWT refuses it then)
+
+
+async def test_the_remembered_tokens_are_bounded() -> None:
+    minter = TokenMinter()
+    verifier = TokenVerifier(
+        KeySet(static_jwks_fetcher(minter.jwks)), issuer=TEST_ISSUER, audience=TEST_AUDIENCE, remember=3
+    )
+    tokens = [minter.mint(f"acct-{i}") for i in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert len(verifier._verified) == 3
+    assert tokens[0] not in verifier._verified
+    assert tokens[-1] in verifier._verified

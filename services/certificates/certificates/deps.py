@@ -23,12 +23,12 @@ class Services:
     verifier: Verifier
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def caller_authorization(request: Request) -> str:
+async def caller_authorization(request: Request) -> str:
     """The caller's ``Authorization`` header as it came (already verified by ``PrincipalDep``), to be forwarded to
     the hours service, which decides whose hours the caller may see."""
     return request.headers.get("authorization", "")

@@ -18,23 +18,23 @@ def public() -> None:
     """
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings = request.app.state.settings
     assert isinstance(settings, Settings)  # create_app always passes the registry's own settings
     return settings
 
 
-def _keys(request: Request) -> KeyStore:
+async def _keys(request: Request) -> KeyStore:
     keys: KeyStore = request.app.state.keys
     return keys
 
 
-def _passwords(request: Request) -> Passwords:
+async def _passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
 
-def _cipher(request: Request) -> PiiCipher:
+async def _cipher(request: Request) -> PiiCipher:
     cipher: PiiCipher = request.app.state.pii
     return cipher
 

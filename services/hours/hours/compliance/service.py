@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cekit.tokens import Principal
 from hours import access
-from hours.compliance.schemas import ComplianceOut, Entry, HoursByKey
+from hours.compliance import repository
+from hours.compliance.schemas import ComplianceOut
 from hours.errors import PersonNotFound
 from hours.ledger import repository as ledger
 from hours.policy.model import REQUIREMENT_KEYS
@@ -30,27 +31,34 @@ from hours.vocabulary import Category, TitleLevel
 async def compliance(
     session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, year: int
 ) -> ComplianceOut:
-    region, title, industry = await _person(session, principal, person_id)
-    overrides = await requirements.for_industry(session, industry, year)
+    known = await repository.person_year(session, person_id, year)
+    if known is not None:
+        facts = access.Facts(person_id, known.region_code, known.employer_id, known.industry)
+        if not access.admits(access.person_scopes(principal), facts):
+            raise PersonNotFound(f"No hours of person {person_id} that you may see.")
+        region, title, overrides = known.region_code, TitleLevel(known.title_level), known.overrides
+        totals: Mapping[str, Any] = known.totals
+        entries: list[dict[str, Any]] = known.entries
+    else:  # no profile, so no hours: only the person themself may see their empty year (see ``_person``)
+        region, title, industry = await _person(session, principal, person_id)
+        overrides = await requirements.for_industry(session, industry, year)
+        totals, entries = {}, []
     requirement = book.requirement(region, title, year, overrides)
-    totals = await ledger.totals(session, person_id, year)
     credited = sums(totals, "credited")
     pending = sums(totals, "pending")
     result = standing(requirement, credited)
-    entries = await ledger.entries(session, person_id, year)
-    return ComplianceOut(
-        person_id=person_id,
-        year=year,
-        jurisdiction=requirement.jurisdiction,
-        required=HoursByKey(**result.required),
-        credited=HoursByKey(**credited),
-        pending=HoursByKey(**pending),
-        compliant=result.compliant,
-        shortfall=HoursByKey(**result.shortfall),
-        entries=[
-            Entry(record_id=e.record_id, hours=e.hours, rule=e.rule, source=e.source, explanation=e.explanation)
-            for e in entries
-        ],
+    return ComplianceOut.model_validate(
+        {
+            "person_id": person_id,
+            "year": year,
+            "jurisdiction": requirement.jurisdiction,
+            "required": result.required,
+            "credited": credited,
+            "pending": pending,
+            "compliant": result.compliant,
+            "shortfall": result.shortfall,
+            "entries": entries,
+        }
     )
 
 
