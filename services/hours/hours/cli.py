@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -34,6 +35,10 @@ async def recompute_totals(database_url: str, *, fix: bool) -> list[dict[str, An
                 async with engine.connect() as connection:
                     conn = await connection.execution_options(isolation_level="REPEATABLE READ")
                     async with conn.begin():
+                        # One big aggregation: JIT compilation costs more than it saves here, and memory for the
+                        # hash tables keeps them from spilling to disk.
+                        await conn.execute(text("SET LOCAL jit = off"))
+                        await conn.execute(text("SET LOCAL work_mem = '256MB'"))
                         differences = await total_differences(conn)
                         if fix and differences:
                             await fix_totals(conn)

@@ -2,16 +2,20 @@
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import LargeBinary, Row, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from registry import regions
 from registry.models import Employment, Organisation, Person, TitleChange
 from registry.pagination import PageRequest, fetch_page
 from registry.policy import Scope
 from registry.scopes import scope_condition
+from registry.vocabulary import TitleLevel
 
 
 async def get(session: AsyncSession, person_id: uuid.UUID) -> Person | None:
@@ -41,11 +45,38 @@ async def find_by_index(session: AsyncSession, blind_index: bytes) -> Person | N
 
 
 async def find_by_indexes(session: AsyncSession, blind_indexes: Sequence[bytes]) -> list[Person]:
-    """Everyone among ``blind_indexes``, in one query (a batch of 1,000 is one round trip, not 1,000)."""
+    """Everyone among ``blind_indexes``, as full people (the bulk import compares every field)."""
     if not blind_indexes:
         return []
-    result = await session.execute(select(Person).where(Person.id_number_index.in_(set(blind_indexes))))
+    result = await session.execute(select(Person).where(Person.id_number_index == any_(_indexes(blind_indexes))))
     return list(result.scalars())
+
+
+def _indexes(blind_indexes: Sequence[bytes]) -> BindParameter[Any]:
+    array: Any = ARRAY(LargeBinary)
+    return bindparam("indexes", sorted(set(blind_indexes)), type_=array)
+
+
+# id, id_number_index, name, region_code, employer_id, title_level, industry
+LookupRow = Row[uuid.UUID, bytes, str, str, uuid.UUID | None, TitleLevel, str]
+
+
+async def lookup_by_indexes(session: AsyncSession, blind_indexes: Sequence[bytes]) -> list[LookupRow]:
+    """Everyone among ``blind_indexes``, in one query (a batch of 1,000 is one round trip, not 1,000), with just
+    what a lookup answers. One array parameter rather than ``IN (…)`` of 1,000 parameters: one plan, cached, and
+    no ORM objects to build — the lookup runs for every batch institutions push."""
+    if not blind_indexes:
+        return []
+    query = select(
+        Person.id,
+        Person.id_number_index,
+        Person.name,
+        Person.region_code,
+        Person.employer_id,
+        Person.title_level,
+        Person.industry,
+    ).where(Person.id_number_index == any_(_indexes(blind_indexes)))
+    return list((await session.execute(query)).all())
 
 
 async def organisations_by_ids(session: AsyncSession, organisation_ids: Sequence[uuid.UUID]) -> list[Organisation]:

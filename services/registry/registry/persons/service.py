@@ -272,7 +272,7 @@ async def check_person(
 @dataclass(frozen=True)
 class LookupOutcome:
     status: str  # found | unknown_person | name_mismatch | invalid_id_number
-    person: Person | None = None
+    person: repository.LookupRow | None = None
     reason: str | None = None
 
 
@@ -285,7 +285,7 @@ async def lookup_persons(session: AsyncSession, cipher: PiiCipher, items: list[L
         except IdNumberError as exc:
             parsed.append(exc)
     indexes = [cipher.blind_index(p.number) if isinstance(p, IdNumber) else b"" for p in parsed]
-    found = await repository.find_by_indexes(session, [index for index in indexes if index])
+    found = await repository.lookup_by_indexes(session, [index for index in indexes if index])
     by_index = {person.id_number_index: person for person in found}
     outcomes = []
     for item, number, index in zip(items, parsed, indexes, strict=True):
