@@ -7,7 +7,7 @@ PACKAGES := libs/cekit launcher services/registry services/hours services/bases 
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 SERVICES := registry hours bases certificates
 
-.PHONY: install run test test-fast lint contracts contracts-check bench-gateway bench-hours k8s-check clean
+.PHONY: install run test test-fast lint contracts contracts-check bench-gateway bench-hours bench-certificates k8s-check clean
 
 install: $(STAMP)
 
@@ -42,6 +42,9 @@ bench-gateway: $(STAMP)
 
 bench-hours: $(STAMP)
 	$(BIN)/python -m scripts.bench_hours $(ARGS)
+
+bench-certificates: $(STAMP)
+	$(BIN)/python -m scripts.bench_certificates $(ARGS)
 
 k8s-check: $(STAMP)
 	$(BIN)/python scripts/check_k8s.py

@@ -4,6 +4,10 @@ from fastapi import APIRouter
 
 from certificates.certificate.api import router as certificate_router
 from certificates.issuer.api import router as issuer_router
+from certificates.jjj.api import router as jjj_router
+from certificates.pages.api import router as pages_router
+from certificates.partners.api import router as partners_router
+from certificates.recognitions.api import router as recognitions_router
 from certificates.statements.api import router as statements_router
 from certificates.statuslists.api import router as status_lists_router
 from certificates.verification.api import router as verification_router
@@ -14,3 +18,7 @@ router.include_router(statements_router)
 router.include_router(status_lists_router)
 router.include_router(verification_router)
 router.include_router(issuer_router)
+router.include_router(pages_router)
+router.include_router(partners_router)
+router.include_router(recognitions_router)
+router.include_router(jjj_router)

@@ -11,6 +11,7 @@ from certificates.config import Settings
 from certificates.deps import Services
 from certificates.keys import KeyStore
 from certificates.models import idempotency_record
+from certificates.partners import wiring as partnering
 from certificates.statuslists.service import StatusListCache
 from certificates.verification.issuers import ChainResolver, IssuerResolver, OwnIssuer
 from certificates.verification.verifier import Verifier
@@ -23,9 +24,11 @@ def create_app(
     registry_transport: httpx.AsyncBaseTransport | None = None,
     hours_transport: httpx.AsyncBaseTransport | None = None,
     partner_resolvers: tuple[IssuerResolver, ...] = (),
+    partner_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """``registry_transport`` / ``hours_transport`` route those calls elsewhere (tests serve fakes through them);
-    ``partner_resolvers`` add trusted issuers after ourselves (the partner registry)."""
+    ``partner_resolvers`` add trusted issuers after ourselves, before the partner registry;
+    ``partner_transport`` routes the calls to partner provinces (their keys and status lists)."""
     settings = settings or Settings()
     keys = KeyStore(settings.signing_keys_dir)
     own_clients: list[httpx.AsyncClient] = []
@@ -53,16 +56,19 @@ def create_app(
             engine=app.state.engine,
             base_url=settings.public_base_url,
         )
+        partners = partnering.start(app, settings, partner_transport)
         app.state.services = Services(
             settings=settings,
             keys=keys,
             registry=RegistryClient(registry_http, settings.registry_url, tokens),
             hours=HoursClient(client(hours_transport, app.state.http), settings.hours_url, tokens),
             status_lists=StatusListCache(),
-            verifier=Verifier(ChainResolver(own, *partner_resolvers)),
+            verifier=Verifier(ChainResolver(own, *partner_resolvers, partners.directory)),
         )
+        partnering.run(app, settings)
 
     async def shutdown(app: FastAPI) -> None:
+        await partnering.stop(app)
         for made in own_clients:
             await made.aclose()
 

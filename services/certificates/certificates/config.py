@@ -39,6 +39,17 @@ class Settings(ServiceSettings):
     # revocation takes to reach a partner that cached the list.
     status_list_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
 
+    # Mutual recognition with partner provinces (000 art. 22; ``certificates.partners``, ``recognitions``, ``jjj``).
+    # How often the recognised credentials are verified again (a partner's revocation reverses their hours);
+    # 0 turns the background run off (``POST /v1/recognitions:reverify`` still runs it).
+    reverify_every_seconds: int = Field(default=3600, ge=0, le=7 * 86_400)
+    # How long a partner's keys / status lists may be used past their cache lifetime while the partner is out of
+    # reach; beyond that its credentials are *indeterminate*. Keys change rarely (a day); a stale status list may
+    # hide a revocation, so it is trusted for less (an hour).
+    partner_keys_max_stale_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    partner_status_max_stale_seconds: int = Field(default=3600, ge=0, le=86_400)
+    partner_http_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _derived(self) -> "Settings":
         if "registry_url" not in self.model_fields_set and "registry" in self.peers:

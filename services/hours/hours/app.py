@@ -20,7 +20,7 @@ def create_app(
     """``registry_transport`` routes registry calls elsewhere (tests serve a fake registry through it)."""
     settings = settings or Settings()
     # Packs are read and checked now: a broken pack stops the service from starting, not a request later.
-    book = policy or PolicyBook.default()
+    book = policy or PolicyBook.default(settings.extra_packs_dir)
     own_client: list[httpx.AsyncClient] = []
 
     async def startup(app: FastAPI) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -13,6 +15,8 @@ class Settings(ServiceSettings):
     registry_url: str = "http://127.0.0.1:8001"
     registry_client_id: str | None = None
     registry_client_secret: SecretStr | None = None
+    # A directory of the deployment's own policy packs, beside the shipped ones (``hours.policy.loader``).
+    extra_packs_dir: Path | None = None
 
     @model_validator(mode="after")
     def _registry_from_peers(self) -> "Settings":

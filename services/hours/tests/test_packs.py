@@ -4,6 +4,7 @@ pack it cannot trust."""
 
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +163,21 @@ def test_a_new_province_is_a_pack_file() -> None:
     requirement = book.requirement("440300", TitleLevel.JUNIOR, 2026)
     assert requirement.jurisdiction == "440000"
     assert (requirement.hours("total"), requirement.hours("public")) == (Decimal(90), Decimal(24))
+
+
+def test_a_deployment_adds_its_own_pack_from_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "440000.toml").write_text(
+        'id = "440000"\nname = "广东 Guangdong"\nextends = "national"\ndocument = "test"\n'
+        '[[credit_rule]]\nid = "440000.online"\nactivity = "online"\ncategories = ["public", "professional"]\n'
+        'method = "as_recorded"\nsource = "test article"\neffective_from = 2020\n',
+        encoding="utf-8",
+    )
+    book = PolicyBook.default(tmp_path)
+    assert book.jurisdiction("440300").id == "440000"
+    assert book.jurisdiction("130102").id == "130000"  # the shipped packs are all still there
+
+
+def test_an_extra_pack_never_replaces_a_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "130000.toml").write_text('id = "130000"\nname = "x"\nextends = "national"\ndocument = "x"\n')
+    with pytest.raises(PackError, match="never replace"):
+        PolicyBook.default(tmp_path)

@@ -10,6 +10,7 @@ It is good for every service of this deployment (the audience is the deployment)
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -96,10 +97,27 @@ class ServiceTokens:
         peer: str,
     ) -> httpx.Response:
         """GET with the service token; one fresh token if the peer refused ours (revoked or rotated keys)."""
+        return await self.send(http, "GET", url, params=params, unavailable=unavailable, peer=peer)
+
+    async def send(
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str | list[str]] | None = None,
+        json: Any = None,
+        unavailable: Callable[[str], Exception],
+        peer: str,
+    ) -> httpx.Response:
+        """Any call with the service token, retried once with a fresh token if the peer refused ours. Only for
+        calls the peer makes idempotent (a POST retried after a 401 never ran the first time)."""
         for attempt in (1, 2):
             token = await self.token()
             try:
-                response = await http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+                response = await http.request(
+                    method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+                )
             except httpx.HTTPError as exc:
                 raise unavailable(f"The {peer} service cannot be reached ({type(exc).__name__}).") from exc
             if response.status_code == 401 and attempt == 1:

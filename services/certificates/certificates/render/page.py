@@ -28,6 +28,7 @@ CHECK_LABELS: dict[str, str] = {
     "issuer_trusted": "签发机构可信 Trusted issuer",
     "format": "格式 Format",
     "expiry": "有效期 Validity period",
+    "validity": "有效期 Validity period",
     "not_expired": "未过期 Not expired",
     "not_before": "已生效 In force",
     "status": "撤销状态 Revocation status",

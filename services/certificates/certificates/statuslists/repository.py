@@ -3,7 +3,9 @@
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text, update
+import asyncpg
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from certificates.models import statement, status_list
@@ -83,14 +85,15 @@ async def whole(session: AsyncSession, list_id: int) -> AnyRow | None:
     return (await session.execute(query)).one_or_none()
 
 
-_READ_BITS = text(
-    """
+# The verification hot path (every ``POST /v1/verifications`` of one of our statements) runs this on the pooled
+# connection's own asyncpg driver, as a prepared statement: through SQLAlchemy's ``text()`` the same SELECT also
+# opens and rolls back a transaction and crosses a greenlet, three times its cost (scripts/bench_certificates.py).
+_READ_BITS = """
     SELECT p.list_id, p.idx, l.purpose, l.size,
            CASE WHEN p.idx >= 0 AND p.idx < l.size THEN get_bit(l.bits, (p.idx / 8) * 8 + 7 - p.idx % 8) END AS bit
-    FROM unnest(CAST(:lists AS integer[]), CAST(:indexes AS integer[])) AS p(list_id, idx)
+    FROM unnest(CAST($1 AS integer[]), CAST($2 AS integer[])) AS p(list_id, idx)
     JOIN status_list AS l ON l.id = p.list_id
-    """
-)
+"""
 
 
 async def read_bits(
@@ -98,10 +101,15 @@ async def read_bits(
 ) -> dict[tuple[int, int], tuple[str, int, int | None]]:
     """(list id, index) → (purpose, size, bit) in one round trip, reading single bits in the database (the same
     numbering as ``bitstring.postgres_bit_number``); the bit is None for an index beyond the list. Absent lists
-    are absent from the answer."""
+    are absent from the answer. Driver errors surface as SQLAlchemy's ``OperationalError``, as any query's would."""
     if not positions:
         return {}
-    rows = await connection.execute(
-        _READ_BITS, {"lists": [list_id for list_id, _ in positions], "indexes": [index for _, index in positions]}
-    )
-    return {(row.list_id, row.idx): (row.purpose, row.size, row.bit) for row in rows}
+    lists, indexes = [list_id for list_id, _ in positions], [index for _, index in positions]
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:  # pragma: no cover - a pooled connection always holds its driver's
+        raise OperationalError(_READ_BITS, None, RuntimeError("no driver connection"))
+    try:
+        rows = await driver.fetch(_READ_BITS, lists, indexes)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise OperationalError(_READ_BITS, (lists, indexes), exc) from exc
+    return {(row["list_id"], row["idx"]): (row["purpose"], row["size"], row["bit"]) for row in rows}

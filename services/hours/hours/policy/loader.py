@@ -31,8 +31,16 @@ class PackError(ValueError):
     """A pack file that cannot be trusted; the message names the file and the entry."""
 
 
-def load_packs(directory: Path = PACKS_DIR) -> dict[str, Pack]:
-    return parse_packs({path.name: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.toml"))})
+def load_packs(directory: Path = PACKS_DIR, extra: Path | None = None) -> dict[str, Pack]:
+    """The shipped packs, plus a deployment's own from ``extra`` (``HOURS_EXTRA_PACKS_DIR``: a province whose
+    pack is not shipped yet mounts it there); an extra file may not replace a shipped one."""
+    files = {path.name: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.toml"))}
+    if extra is not None:
+        for path in sorted(extra.glob("*.toml")):
+            if path.name in files:
+                raise PackError(f"{path}: a shipped pack has this file name; extra packs add, never replace")
+            files[path.name] = path.read_text(encoding="utf-8")
+    return parse_packs(files)
 
 
 def parse_packs(files: Mapping[str, str]) -> dict[str, Pack]:

@@ -5,6 +5,7 @@ force that year. Industry authorities' higher requirements are applied on top (t
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
 from typing import TypeVar
 
 from hours import regions
@@ -79,8 +80,8 @@ class PolicyBook:
         self._credit_rules: dict[tuple[str, Category, Activity, int, str | None], ResolvedRule] = {}
 
     @classmethod
-    def default(cls) -> "PolicyBook":
-        return cls(load_packs())
+    def default(cls, extra: Path | None = None) -> "PolicyBook":
+        return cls(load_packs(extra=extra))
 
     # ---- the chain ---------------------------------------------------------------------------------------
     def jurisdiction(self, region_code: str) -> Pack:

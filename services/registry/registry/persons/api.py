@@ -150,9 +150,7 @@ async def change_title(
     response_model=LookupResponse,
     responses=problem_responses(401, 403, 422),
 )
-async def lookup_persons(
-    body: LookupRequest, actor: LookupService, session: SessionDep, cipher: CipherDep
-) -> Response:
+async def lookup_persons(body: LookupRequest, actor: LookupService, session: SessionDep, cipher: CipherDep) -> Response:
     outcomes = await service.lookup_persons(session, cipher, body.items)
     answer = LookupResponse(results=[_lookup_result(outcome) for outcome in outcomes])
     # Serialised here: FastAPI would validate the finished answer (up to 1,000 results) once more.
