@@ -101,6 +101,7 @@ class FakeRegistry:
             routes=[
                 Route("/v1/auth/token", self._token, methods=["POST"]),
                 Route("/v1/internal/registry/person-lookups", self._lookup, methods=["POST"]),
+                Route("/v1/internal/registry/persons/{person_id}/facts", self._facts, methods=["GET"]),
             ]
         )
 
@@ -134,6 +135,18 @@ class FakeRegistry:
             await asyncio.sleep(self.lookup_delay)
         return JSONResponse({"results": [self._one(item["id_number"], item["name"]) for item in items]})
 
+    async def _facts(self, request: Request) -> JSONResponse:
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if self.down:
+            return JSONResponse({"detail": "down"}, status_code=503)
+        if scheme.lower() != "bearer" or token not in self.tokens:
+            return JSONResponse({"code": "token_invalid"}, status_code=401)
+        wanted = request.path_params["person_id"]
+        for person in self.people.values():
+            if str(person.person_id) == wanted:
+                return JSONResponse(self._found(person))
+        return JSONResponse({"code": "person_not_found"}, status_code=404)
+
     def _one(self, id_number: str, name: str) -> dict[str, Any]:
         try:
             parsed = parse_id_number(id_number)
@@ -144,6 +157,10 @@ class FakeRegistry:
             return {"status": "unknown_person", "reason": "No person with this ID number is registered."}
         if person.name != name:
             return {"status": "name_mismatch", "reason": "The name differs from the one registered."}
+        return self._found(person)
+
+    @staticmethod
+    def _found(person: FakePerson) -> dict[str, Any]:
         return {
             "status": "found",
             "person_id": str(person.person_id),

@@ -142,16 +142,32 @@ async def test_who_may_read_compliance(client: httpx.AsyncClient, registry: Fake
         assert response.json()["code"] == "person_not_found"
 
 
-async def test_a_person_without_records_sees_their_empty_year(
+async def test_a_registered_person_without_records_has_an_empty_year(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    """No record yet: the registry's facts say whose rules apply (Kaifeng, an intermediate title: 26 public hours,
+    004 §3), for the person and for the officials over them, and for nobody else."""
+    person = registry.add_person("410221", title_level="intermediate")
+    for reader in (callers.person(person), callers.hr("410000"), callers.admin()):
+        body = (await compliance(client, person, reader)).json()
+        assert body["jurisdiction"] == "410200"
+        assert body["required"]["public"] == 26.0
+        assert body["credited"]["total"] == 0.0
+        assert body["compliant"] is False
+    assert (await compliance(client, person, callers.hr("130000"))).status_code == 404
+    stranger = registry.add_person("410221")
+    del registry.people[stranger.id_number]  # never registered
+    assert (await compliance(client, stranger, callers.admin())).status_code == 404
+
+
+async def test_a_registry_outage_is_503_for_a_person_without_records(
     client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
 ) -> None:
     person = registry.add_person("410221")
-    body = (await compliance(client, person, callers.person(person))).json()
-    assert body["jurisdiction"] == "410200"
-    assert body["required"]["public"] == 22.0
-    assert body["credited"]["total"] == 0.0
-    assert body["compliant"] is False
-    assert (await compliance(client, person, callers.hr("410000"))).status_code == 404
+    registry.down = True
+    answer = await compliance(client, person, callers.person(person))
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "registry_unavailable"
 
 
 async def test_compliance_reads_the_kept_totals(

@@ -109,9 +109,9 @@ async def test_only_machine_clients_may_credit_and_bad_statements_are_refused(
     response = await client.post(CREDIT, json=backwards, headers=callers.service())
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    # Nothing was written: the hours service still knows nothing of this person.
-    unknown = await client.get(f"/v1/compliance/{person.person_id}?year=2026", headers=callers.service())
-    assert unknown.status_code == 404
+    # Nothing was written: the person's year is still empty.
+    empty = await compliance(client, callers, person)
+    assert (empty["credited"]["total"], empty["pending"]["total"], empty["entries"]) == (0.0, 0.0, [])
 
 
 async def test_certified_records_list_local_and_recognised_hours_with_their_origin(

@@ -16,7 +16,8 @@ employer_admin         read and manage its own staff (people whose current emplo
                        register new staff to its own employer, read its own employer
 person                 read themself (``GET /v1/persons/me``, ``GET /v1/persons/{own id}``)
 institution            only the pre-check of a trainee (``POST /v1/persons/checks``) and its own record
-service                only the batch lookup (``POST /v1/internal/registry/person-lookups``) and one person's
+service                only the batch lookup (``POST /v1/internal/registry/person-lookups``), one person's facts
+                       (``GET /v1/internal/registry/persons/{id}/facts``) and one person's
                        name and ID number for their certificate (``GET /v1/internal/registry/persons/{id}/identity``)
 expert, partner        nothing here
 =====================  ===============================================================================

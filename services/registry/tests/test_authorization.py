@@ -184,6 +184,9 @@ CASES: dict[str, Case] = {
         "POST", "/v1/internal/registry/person-lookups", insider=("service", 200), expect={"service": OK},
         body=lambda world, seed: {"items": [_check_body(world, seed)]},
     ),
+    "read a person's facts for their rules": Case(
+        "GET", "/v1/internal/registry/persons/{person}/facts", insider=("service", 200), expect={"service": OK}
+    ),
     "read a person's identity for their certificate": Case(
         "GET", "/v1/internal/registry/persons/{person}/identity", insider=("service", 200), expect={"service": OK}
     ),

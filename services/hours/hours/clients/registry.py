@@ -8,6 +8,7 @@ Contract (the registry's, read from its API, never from its code)::
          {items: [{id_number, name}, …]} (≤ 1,000) → {results: […]} in input order, each
          {status: "found", person_id, region_code, province_code, employer_id, title_level, industry}
          or {status: "unknown_person" | "name_mismatch" | "invalid_id_number", reason}
+    GET  {registry}/v1/internal/registry/persons/{id}/facts   (role ``service``) → the same "found" shape, or 404
 
 The service token is cached until shortly before it expires (and dropped at once if the registry refuses it).
 Anything but a usable answer — the registry down, slow, refusing our credentials, answering nonsense — is a
@@ -32,6 +33,7 @@ log = logging.getLogger("hours.registry")
 MAX_LOOKUP_ITEMS = 1000
 TOKEN_PATH = "/v1/auth/token"
 LOOKUP_PATH = "/v1/internal/registry/person-lookups"
+FACTS_PATH = "/v1/internal/registry/persons/{person_id}/facts"
 
 
 class PersonFound(BaseModel):
@@ -98,7 +100,7 @@ class RegistryClient:
         if len(items) > MAX_LOOKUP_ITEMS:
             raise ValueError(f"at most {MAX_LOOKUP_ITEMS} people per lookup")
         body = {"items": [{"id_number": id_number, "name": name} for id_number, name in items]}
-        response = await self._post_with_token(LOOKUP_PATH, body)
+        response = await self._send("POST", LOOKUP_PATH, body)
         try:
             answer = _LookupAnswer.model_validate_json(response.content)
         except ValidationError as exc:
@@ -108,20 +110,33 @@ class RegistryClient:
             raise RegistryUnavailable("The registry answered a person lookup with the wrong number of results.")
         return list(answer.results)
 
-    async def _post_with_token(self, path: str, body: object) -> httpx.Response:
+    async def person_facts(self, person_id: uuid.UUID) -> PersonFound | None:
+        """A registered person's region, employer, title and industry (None: not registered) — for a person the
+        hours service has not seen a record of yet."""
+        response = await self._send("GET", FACTS_PATH.format(person_id=person_id), expected=(200, 404))
+        if response.status_code == 404:
+            return None
+        try:
+            return PersonFound.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise RegistryUnavailable("The registry's answer about a person could not be read.") from exc
+
+    async def _send(
+        self, method: str, path: str, body: object = None, *, expected: tuple[int, ...] = (200,)
+    ) -> httpx.Response:
         for attempt in (1, 2):
             token = await self._service_token()
             try:
-                response = await self._http.post(
-                    self._base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+                response = await self._http.request(
+                    method, self._base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
             except httpx.HTTPError as exc:
                 raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
             if response.status_code == 401 and attempt == 1:
                 self._forget_token(token)  # revoked or rotated keys: one fresh token, then give up
                 continue
-            if response.status_code != 200:
-                raise RegistryUnavailable(f"The registry answered a person lookup with {response.status_code}.")
+            if response.status_code not in expected:
+                raise RegistryUnavailable(f"The registry answered {method} {path} with {response.status_code}.")
             return response
         raise RegistryUnavailable("The registry refused the hours service's token.")
 

@@ -10,7 +10,7 @@ from cekit.db import SessionDep
 from cekit.problems import problem_responses
 from hours.compliance import service
 from hours.compliance.schemas import ComplianceOut
-from hours.deps import PolicyDep
+from hours.deps import PolicyDep, RegistryDep
 
 router = APIRouter(tags=["compliance"])
 
@@ -27,7 +27,8 @@ async def get_compliance(
     actor: PrincipalDep,
     session: SessionDep,
     book: PolicyDep,
+    registry: RegistryDep,
 ) -> Response:
-    answer = await service.compliance(session, book, actor, person_id, year)
+    answer = await service.compliance(session, book, actor, person_id, year, registry)
     # Serialised here: FastAPI would validate the finished model against ``response_model`` once more.
     return Response(answer.model_dump_json(), media_type="application/json")

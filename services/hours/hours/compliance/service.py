@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cekit.tokens import Principal
 from hours import access
+from hours.clients.registry import RegistryClient
 from hours.compliance import repository
 from hours.compliance.schemas import ComplianceOut
 from hours.errors import PersonNotFound
@@ -29,7 +30,12 @@ from hours.vocabulary import Category, TitleLevel
 
 
 async def compliance(
-    session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, year: int
+    session: AsyncSession,
+    book: PolicyBook,
+    principal: Principal,
+    person_id: uuid.UUID,
+    year: int,
+    registry: RegistryClient | None = None,
 ) -> ComplianceOut:
     known = await repository.person_year(session, person_id, year)
     if known is not None:
@@ -39,8 +45,8 @@ async def compliance(
         region, title, overrides = known.region_code, TitleLevel(known.title_level), known.overrides
         totals: Mapping[str, Any] = known.totals
         entries: list[dict[str, Any]] = known.entries
-    else:  # no profile, so no hours: only the person themself may see their empty year (see ``_person``)
-        region, title, industry = await _person(session, principal, person_id)
+    else:  # no profile, so no hours yet: the registry's facts say whose rules apply (see ``_person``)
+        region, title, industry = await _person(session, principal, person_id, registry)
         overrides = await requirements.for_industry(session, industry, year)
         totals, entries = {}, []
     requirement = book.requirement(region, title, year, overrides)
@@ -62,12 +68,23 @@ async def compliance(
     )
 
 
-async def _person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> tuple[str, TitleLevel, str]:
+async def _person(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, registry: RegistryClient | None = None
+) -> tuple[str, TitleLevel, str]:
+    """The person's region, title and industry, if the caller may read their hours: from the profile kept at
+    intake; for a person without a record yet, from the registry (their year is empty, but its requirement is
+    known); without a registry to ask, only the person themself, from their token (title unknown: ``none``)."""
     profile = await records.get_profile(session, person_id)
     if profile is not None:
         facts = access.Facts(person_id, profile.region_code, profile.employer_id, profile.industry)
         if access.admits(access.person_scopes(principal), facts):
             return profile.region_code, TitleLevel(profile.title_level), profile.industry
+    elif registry is not None:
+        found = await registry.person_facts(person_id)
+        if found is not None:
+            facts = access.Facts(person_id, found.region_code, found.employer_id, found.industry)
+            if access.admits(access.person_scopes(principal), facts):
+                return found.region_code, found.title_level, found.industry
     elif (
         principal.has_role(access.PERSON) and access.as_uuid(principal.person_id) == person_id and principal.region_code
     ):
@@ -124,11 +141,16 @@ class YearStanding:
 
 
 async def standings(
-    session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, years: Sequence[int]
+    session: AsyncSession,
+    book: PolicyBook,
+    principal: Principal,
+    person_id: uuid.UUID,
+    years: Sequence[int],
+    registry: RegistryClient | None = None,
 ) -> list[YearStanding]:
     """The same arithmetic as ``compliance`` for each of ``years``, in three statements whatever their number.
     Raises ``PersonNotFound`` unless the caller may read the person's compliance."""
-    region, title, industry = await _person(session, principal, person_id)
+    region, title, industry = await _person(session, principal, person_id, registry)
     overrides = await requirements.for_industry_years(session, industry, years)
     totals = await ledger.totals_by_year(session, person_id, years)
     result = []

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from cekit.auth import PrincipalDep
 from cekit.db import SessionDep
 from cekit.problems import problem_responses
-from hours.deps import PolicyDep
+from hours.deps import PolicyDep, RegistryDep
 from hours.eligibility import service
 from hours.eligibility.schemas import EligibilityOut
 
@@ -29,5 +29,6 @@ async def get_eligibility(
     actor: PrincipalDep,
     session: SessionDep,
     book: PolicyDep,
+    registry: RegistryDep,
 ) -> EligibilityOut:
-    return await service.eligibility(session, book, actor, person_id, from_year, to_year)
+    return await service.eligibility(session, book, actor, person_id, from_year, to_year, registry)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cekit.tokens import Principal
 from hours.assessments import repository as assessments
 from hours.assessments.service import assessment_out
+from hours.clients.registry import RegistryClient
 from hours.clock import today_in_china
 from hours.compliance import service as compliance
 from hours.compliance.schemas import HoursByKey
@@ -24,7 +25,13 @@ MAX_WINDOW = 10
 
 
 async def eligibility(
-    session: AsyncSession, book: PolicyBook, principal: Principal, person_id: uuid.UUID, from_year: int, to_year: int
+    session: AsyncSession,
+    book: PolicyBook,
+    principal: Principal,
+    person_id: uuid.UUID,
+    from_year: int,
+    to_year: int,
+    registry: RegistryClient | None = None,
 ) -> EligibilityOut:
     if from_year > to_year:
         raise InvalidWindow(f"from_year {from_year} is after to_year {to_year}.")
@@ -33,7 +40,7 @@ async def eligibility(
     if to_year > today_in_china().year:
         raise YearNotOpen(f"Year {to_year} has not begun; a window ends in the current year at the latest.")
     years = list(range(from_year, to_year + 1))
-    standings = await compliance.standings(session, book, principal, person_id, years)
+    standings = await compliance.standings(session, book, principal, person_id, years, registry)
     signed = await assessments.current_for_years(session, person_id, years)
     rule = rules.title_rule(_chain(book, standings[-1].jurisdiction))
     unmet = rules.unmet_years([(s.year, s.standing.compliant) for s in standings])

@@ -158,6 +158,25 @@ async def lookup_persons(body: LookupRequest, actor: LookupService, session: Ses
 
 
 @internal_router.get(
+    "/v1/internal/registry/persons/{person_id}/facts",
+    summary="One person's region, employer, title and industry — no name, no ID number (our own services)",
+    description="What the hours service needs to apply a person's rules before it has seen any record of theirs.",
+    response_model=LookupFound,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def person_facts(person_id: uuid.UUID, actor: LookupService, session: SessionDep) -> LookupFound:
+    person = await service.registered(session, person_id)
+    return LookupFound(
+        person_id=person.id,
+        region_code=person.region_code,
+        province_code=regions.province_of(person.region_code),
+        employer_id=person.employer_id,
+        title_level=person.title_level,
+        industry=person.industry,
+    )
+
+
+@internal_router.get(
     "/v1/internal/registry/persons/{person_id}/identity",
     summary="One person's name and ID number in plaintext, for their certificate (our certificates service)",
     description="Also the names of the organisations asked for by `organisation_id` (the institutions on the "

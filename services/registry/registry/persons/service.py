@@ -276,6 +276,14 @@ class LookupOutcome:
     reason: str | None = None
 
 
+async def registered(session: AsyncSession, person_id: uuid.UUID) -> Person:
+    """A registered person, for our own services (no scope: machine clients of this deployment)."""
+    person = await repository.get(session, person_id)
+    if person is None:
+        raise PersonNotFound(f"No person {person_id} is registered.")
+    return person
+
+
 async def lookup_persons(session: AsyncSession, cipher: PiiCipher, items: list[LookupItem]) -> list[LookupOutcome]:
     """Resolves a batch of (ID number, name) pairs to people, in input order, with one query for the batch."""
     parsed: list[IdNumber | IdNumberError] = []
