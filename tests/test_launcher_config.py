@@ -28,6 +28,9 @@ def test_a_second_deployment_gets_its_own_ports_data_databases_and_issuer() -> N
     assert env["GATEWAY_HOURS_URL"] == "http://127.0.0.1:9002"
     assert env["HOURS_TOKEN_AUDIENCE"] == "urn:ce:110000"
     assert json.loads(env["BASES_PEERS"]) == {"registry": "http://127.0.0.1:9001", "hours": "http://127.0.0.1:9002"}
+    # The authority printed on certificates and named to partners is the province's own.
+    assert env["CERTIFICATES_ISSUER_NAME"] == "北京市人力资源和社会保障厅"
+    assert hebei.certificates_issuer_name == "河北省人力资源和社会保障厅"
 
 
 @pytest.mark.parametrize(

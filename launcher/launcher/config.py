@@ -5,6 +5,43 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# Province-level divisions (GB/T 2260), for the names a deployment prints.
+PROVINCE_NAMES = {
+    "110000": "北京市",
+    "120000": "天津市",
+    "130000": "河北省",
+    "140000": "山西省",
+    "150000": "内蒙古自治区",
+    "210000": "辽宁省",
+    "220000": "吉林省",
+    "230000": "黑龙江省",
+    "310000": "上海市",
+    "320000": "江苏省",
+    "330000": "浙江省",
+    "340000": "安徽省",
+    "350000": "福建省",
+    "360000": "江西省",
+    "370000": "山东省",
+    "410000": "河南省",
+    "420000": "湖北省",
+    "430000": "湖南省",
+    "440000": "广东省",
+    "450000": "广西壮族自治区",
+    "460000": "海南省",
+    "500000": "重庆市",
+    "510000": "四川省",
+    "520000": "贵州省",
+    "530000": "云南省",
+    "540000": "西藏自治区",
+    "610000": "陕西省",
+    "620000": "甘肃省",
+    "630000": "青海省",
+    "640000": "宁夏回族自治区",
+    "650000": "新疆维吾尔自治区",
+    "710000": "台湾省",
+    "810000": "香港特别行政区",
+    "820000": "澳门特别行政区",
+}
 SERVICES = ("registry", "hours", "bases", "certificates")
 # Service -> the peers its /readyz requires (ARCHITECTURE.md, "calls").
 PEERS: dict[str, tuple[str, ...]] = {
@@ -87,6 +124,12 @@ class Deployment:
         return f"urn:ce:{self.region_code}:certificates"
 
     @property
+    def certificates_issuer_name(self) -> str:
+        """The authority that keeps the province's certificates (its HR department, 000 art. 14), as printed."""
+        province = PROVINCE_NAMES.get(self.region_code[:2] + "0000")
+        return f"{province}人力资源和社会保障厅" if province else "Continuing-education certificates"
+
+    @property
     def pii_keys_file(self) -> Path:
         return self.data_dir / "keys" / "pii.json"
 
@@ -113,6 +156,7 @@ class Deployment:
         env["REGISTRY_TOKEN_ENDPOINT_URLS"] = json.dumps([self.url("gateway") + "/v1/auth/token"])
         env["CERTIFICATES_SIGNING_KEYS_DIR"] = str(self.certificates_keys_dir)
         env["CERTIFICATES_ISSUER_ID"] = self.certificates_issuer
+        env["CERTIFICATES_ISSUER_NAME"] = self.certificates_issuer_name
         # Status-list and verification URLs inside statements point at the public gateway.
         env["CERTIFICATES_PUBLIC_BASE_URL"] = self.url("gateway")
         for service in SERVICES:
