@@ -2,4 +2,5 @@
 
 from fastapi import APIRouter
 
-router = APIRouter()
+# Every route of the service lives in one of these; none yet.
+ROUTERS: tuple[APIRouter, ...] = ()

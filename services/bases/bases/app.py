@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from bases.api import router
+from bases.api import ROUTERS
 from bases.config import Settings
 from bases.models import idempotency_record
 from cekit.app import create_service_app
@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None, *, key_fetcher: KeyFetcher | No
         title="Continuing-education bases",
         description="Base applications, recognition, annual plans, inspections, funds and complaints (seeds 003).",
         settings=settings or Settings(),
-        routers=[router],
+        routers=ROUTERS,
         key_fetcher=key_fetcher,
         idempotency_table=idempotency_record,
     )

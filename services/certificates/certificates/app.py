@@ -3,7 +3,7 @@ from fastapi import FastAPI
 
 from cekit.app import create_service_app
 from cekit.tokens import KeyFetcher
-from certificates.api import router
+from certificates.api import ROUTERS
 from certificates.clients.hours import HoursClient
 from certificates.clients.registry import RegistryClient
 from certificates.clients.service_token import ServiceTokens
@@ -77,7 +77,7 @@ def create_app(
         title="E-certificates",
         description="E-certificates, signed annual statements, verification and Jing-Jin-Ji mutual recognition.",
         settings=settings,
-        routers=[router],
+        routers=ROUTERS,
         key_fetcher=key_fetcher,
         on_startup=startup,
         on_shutdown=shutdown,

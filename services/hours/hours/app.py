@@ -3,7 +3,7 @@ from fastapi import FastAPI
 
 from cekit.app import create_service_app
 from cekit.tokens import KeyFetcher
-from hours.api import router
+from hours.api import ROUTERS
 from hours.clients.registry import RegistryClient
 from hours.config import Settings
 from hours.models import idempotency_record
@@ -46,7 +46,7 @@ def create_app(
         title="Hours ledger",
         description="Learning records from institutions, reviews, the append-only hour ledger and annual compliance.",
         settings=settings,
-        routers=[router],
+        routers=ROUTERS,
         key_fetcher=key_fetcher,
         on_startup=startup,
         on_shutdown=shutdown,

@@ -11,7 +11,8 @@ from registry.persons.api import internal_router as persons_internal_router
 from registry.persons.api import router as persons_router
 
 # Every route of the service lives in one of these.
-ROUTERS = (
+# (cekit.app puts their routes on the app itself.)
+ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
     accounts_router,
     clients_router,
@@ -20,7 +21,3 @@ ROUTERS = (
     persons_internal_router,
     imports_router,
 )
-
-router = APIRouter()
-for _router in ROUTERS:
-    router.include_router(_router)

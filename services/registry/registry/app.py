@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from cekit.app import create_service_app
 from cekit.tokens import KeySet, TokenVerifier, static_jwks_fetcher
-from registry.api import router
+from registry.api import ROUTERS
 from registry.auth.keys import KeyStore
 from registry.config import Settings
 from registry.credentials import Passwords
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Registry",
         description="Real-name identity, organisations, user accounts, machine clients and the token issuer.",
         settings=settings,
-        routers=[router],
+        routers=ROUTERS,
         key_fetcher=key_fetcher,
         on_startup=on_startup,
     )
