@@ -5,55 +5,23 @@ age or its single use do not hold."""
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from cekit.testing import TokenMinter, create_database, drop_database, migrate
 from certificates.jjj.auth import partner_token
-from certificates.jjj.testing import BEIJING, BEIJING_ISSUER, Provinces, two_provinces
+from certificates.jjj.testing import BEIJING, BEIJING_ISSUER, Provinces
 from certificates.keys import KeyStore, SigningKey
 from certificates.testing import PUBLIC_BASE_URL
 
 SERVICE_DIR = Path(__file__).parents[1]
 HEBEI_ISSUER = "urn:ce:130000:certificates"
 VERIFY = "/jjj/v1/verifications"
-
-
-@pytest.fixture
-def beijing_database_url(pg_server_url: str) -> Iterator[str]:
-    url = create_database(pg_server_url, "certificates_bj")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-def hebei_database_url(pg_server_url: str) -> Iterator[str]:
-    url = create_database(pg_server_url, "certificates_hb")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-async def provinces(
-    beijing_database_url: str, hebei_database_url: str, tmp_path: Path, minter: TokenMinter
-) -> AsyncIterator[Provinces]:
-    async with two_provinces(
-        beijing_database_url=beijing_database_url,
-        hebei_database_url=hebei_database_url,
-        directory=tmp_path,
-        minter=minter,
-    ) as provinces:
-        yield provinces
 
 
 async def test_partner_info_tells_a_partner_where_everything_is(provinces: Provinces) -> None:

@@ -6,7 +6,6 @@ field (no undocumented member passes), and its paths are the ones the service se
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +15,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from cekit.testing import TokenMinter, create_database, drop_database, migrate
 from certificates.jjj.auth import partner_token
-from certificates.jjj.testing import BEIJING_ISSUER, Provinces, two_provinces
+from certificates.jjj.testing import BEIJING_ISSUER, Provinces
 
 CONTRACT = Path(__file__).parents[3] / "contracts" / "mutual-recognition.openapi.yaml"
 SERVICE_DIR = Path(__file__).parents[1]
@@ -69,35 +67,6 @@ def test_a_statement_with_an_undocumented_member_does_not_pass(contract: dict[st
         validate(contract, "StatementEntry", {**entry, "note": "not in the profile"})
     with pytest.raises(jsonschema.ValidationError):
         validate(contract, "StatementEntry", {**entry, "category": "elective"})
-
-
-@pytest.fixture
-def beijing_database_url(pg_server_url: str) -> Iterator[str]:
-    url = create_database(pg_server_url, "certificates_bj")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-def hebei_database_url(pg_server_url: str) -> Iterator[str]:
-    url = create_database(pg_server_url, "certificates_hb")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-async def provinces(
-    beijing_database_url: str, hebei_database_url: str, tmp_path: Path, minter: TokenMinter
-) -> AsyncIterator[Provinces]:
-    async with two_provinces(
-        beijing_database_url=beijing_database_url,
-        hebei_database_url=hebei_database_url,
-        directory=tmp_path,
-        minter=minter,
-    ) as provinces:
-        yield provinces
 
 
 async def test_our_jjj_answers_keys_statements_and_status_lists_follow_the_contract(

@@ -7,14 +7,11 @@ import asyncio
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from cekit.testing import TokenMinter, create_database, drop_database, migrate
+from cekit.testing import TokenMinter
 from certificates import jose
 from certificates.jjj.testing import BEIJING_ISSUER, Provinces, two_provinces
 from certificates.keys import KeyStore
@@ -22,36 +19,6 @@ from certificates.testing import FakePerson, new_id_number
 
 SERVICE_DIR = Path(__file__).parents[1]
 NAME = "李四"
-
-
-@pytest.fixture
-def beijing_database_url(pg_server_url: str) -> Iterator[str]:
-    url = create_database(pg_server_url, "certificates_bj")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-def hebei_database_url(pg_server_url: str) -> Iterator[str]:
-    # Per test (not per module): each test starts with no partner and no recognition.
-    url = create_database(pg_server_url, "certificates_hb")
-    migrate(SERVICE_DIR, url)
-    yield url
-    drop_database(pg_server_url, url)
-
-
-@pytest.fixture
-async def provinces(
-    beijing_database_url: str, hebei_database_url: str, tmp_path: Path, minter: TokenMinter
-) -> AsyncIterator[Provinces]:
-    async with two_provinces(
-        beijing_database_url=beijing_database_url,
-        hebei_database_url=hebei_database_url,
-        directory=tmp_path,
-        minter=minter,
-    ) as provinces:
-        yield provinces
 
 
 def mover(p: Provinces, *, employer_id: uuid.UUID | None = None) -> tuple[FakePerson, FakePerson]:

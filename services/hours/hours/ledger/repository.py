@@ -107,13 +107,6 @@ async def insert_entries(session: AsyncSession, entries: Sequence[Mapping[str, A
         await session.execute(insert(ledger_entry), list(entries))
 
 
-async def totals(session: AsyncSession, person_id: uuid.UUID, year: int) -> dict[str, Any]:
-    rows = await session.execute(
-        select(person_year_total).where(person_year_total.c.person_id == person_id, person_year_total.c.year == year)
-    )
-    return {row.category: row for row in rows}
-
-
 async def totals_by_year(
     session: AsyncSession, person_id: uuid.UUID, years: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
@@ -127,15 +120,6 @@ async def totals_by_year(
     for row in rows:
         by_year.setdefault(row.year, {})[row.category] = row
     return by_year
-
-
-async def entries(session: AsyncSession, person_id: uuid.UUID, year: int) -> Sequence[Any]:
-    rows = await session.execute(
-        select(ledger_entry)
-        .where(ledger_entry.c.person_id == person_id, ledger_entry.c.year == year)
-        .order_by(ledger_entry.c.id)
-    )
-    return rows.all()
 
 
 # ---- the check: totals recomputed from the ledger (credited) and the live records (pending) ----------------

@@ -39,6 +39,7 @@ from hours.recognition.schemas import (
     WithdrawalOut,
 )
 from hours.records import repository as records
+from hours.records.service import profile_of
 from hours.units import ZERO
 from hours.vocabulary import Status
 
@@ -145,14 +146,7 @@ async def recognise(
         await _write(session, actor, body, rows)
     # Compliance reads the person's facts from their profile, which a person known only through recognised
     # hours would otherwise lack.
-    profile = {
-        "region_code": found.region_code,
-        "province_code": found.province_code,
-        "employer_id": found.employer_id,
-        "title_level": found.title_level.value,
-        "industry": found.industry,
-    }
-    await records.upsert_profiles(session, {found.person_id: profile})
+    await records.upsert_profiles(session, {found.person_id: profile_of(found)})
     return RecognitionOut(person_id=found.person_id, results=results)
 
 

@@ -264,7 +264,7 @@ class _Intake:
                 # ON CONFLICT waited for the other transaction to commit, so its row is there to compare with.
                 self.results[n.index] = _repeat(n.row["external_id"], again[n.row["external_id"]], n.content_hash)
         await ledger.apply_deltas(self.session, deltas)
-        await repository.upsert_profiles(self.session, {p.person_id: _profile(p) for p in self.people.values()})
+        await repository.upsert_profiles(self.session, {p.person_id: profile_of(p) for p in self.people.values()})
         await audit_many(self.session, self.submitter.principal, "record.created", "learning_record", created)
 
     def outcomes(self) -> list[Outcome]:
@@ -420,7 +420,8 @@ def _created_details(row: Mapping[str, Any], submitter: Submitter) -> dict[str, 
     }
 
 
-def _profile(person: PersonFound) -> dict[str, Any]:
+def profile_of(person: PersonFound) -> dict[str, Any]:
+    """The registry's facts about a person as ``person_profile`` keeps them."""
     return {
         "region_code": person.region_code,
         "province_code": person.province_code,
