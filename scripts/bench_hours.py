@@ -42,7 +42,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -151,7 +151,9 @@ def free_base_port(start: int = 18000) -> int:
     raise SystemExit("no free port range for the deployment")
 
 
-def start_platform(data_dir: Path, database_url: str | None, admin_password: str) -> Platform:
+def start_platform(
+    data_dir: Path, database_url: str | None, admin_password: str, *, statements: bool = False
+) -> Platform:
     base = free_base_port()
     env = {
         **os.environ,
@@ -164,6 +166,8 @@ def start_platform(data_dir: Path, database_url: str | None, admin_password: str
         "GATEWAY_RATE_LIMIT_BURST": str(10**9),
     }
     env.pop("DATABASE_URL", None)
+    if statements:
+        env["CE_POSTGRES_OPTIONS"] = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
     if database_url:
         env["DATABASE_URL"] = database_url
     log = data_dir.parent / "launcher.log"
@@ -221,6 +225,19 @@ def _processes() -> Iterator[tuple[int, int, str]]:
         yield int(entry.name), int(stat.rsplit(")", 1)[1].split()[1]), comm
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a service started with ``CE_WORKERS`` runs its workers as children)."""
+    children: dict[int, list[int]] = {}
+    for child, parent, _ in _processes():
+        children.setdefault(parent, []).append(child)
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
 def peak_rss_mib(pid: int) -> float | None:
     with suppress(OSError, StopIteration, ValueError):
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
@@ -256,7 +273,7 @@ class CpuWatch:
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return Snapshot(
-            named={name: _process_cpu(pid) for name, pid in self.pids.items()},
+            named={name: sum(map(_process_cpu, process_tree(pid))) for name, pid in self.pids.items()},
             postgres=self._postgres(),
             own=own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
             busy=_system_busy(),
@@ -274,12 +291,82 @@ class CpuWatch:
         return used
 
 
+@contextmanager
+def profiled(folder: Path | None, phase: str, pids: dict[str, int]) -> Iterator[None]:
+    """py-spy's folded stacks of each named process over a phase (``--profile``): where the CPU went."""
+    if folder is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    folder.mkdir(parents=True, exist_ok=True)
+    recorders = [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--subprocesses",
+                "--output",
+                str(folder / f"{phase}-{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
+    try:
+        yield
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)
+        for recorder in recorders:
+            with suppress(subprocess.TimeoutExpired):
+                recorder.wait(timeout=30)
+
+
 def cpu_line(cores: dict[str, float], units: float, unit: str) -> str:
     parts = [f"{name} {value:.2f}" for name, value in cores.items()]
     per_unit = ", ".join(
         f"{name} {value * 1e6 / units:.0f}" for name, value in cores.items() if name not in ("others",) and units
     )
     return f"CPU cores: {', '.join(parts)} | CPU µs per {unit}: {per_unit}"
+
+
+async def statement_stats(platform: Platform, *, reset: bool, records: int = 0) -> None:
+    """``--statements``: PostgreSQL's own time per statement over the ingestion (server-side, all databases)."""
+    connection = await asyncpg.connect(platform.server_url)
+    try:
+        if reset:
+            await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await connection.execute("SELECT pg_stat_statements_reset()")
+            return
+        rows = await connection.fetch(
+            """
+            SELECT d.datname, s.calls, s.rows, s.total_exec_time, s.total_plan_time, left(regexp_replace(s.query,
+                   '\\s+', ' ', 'g'), 110) AS query
+            FROM pg_stat_statements AS s JOIN pg_database AS d ON d.oid = s.dbid
+            ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 15
+            """
+        )
+        total = await connection.fetchval("SELECT sum(total_exec_time + total_plan_time) FROM pg_stat_statements")
+    finally:
+        await connection.close()
+    say(
+        f"        PostgreSQL statement time: {total:,.0f} ms in all, {total * 1000 / max(records, 1):.0f} µs per record"
+    )
+    for row in rows:
+        spent = row["total_exec_time"] + row["total_plan_time"]
+        per_record = spent * 1000 / max(records, 1)
+        say(
+            f"        {per_record:6.1f} µs/record {row['calls']:7,d} calls {row['rows']:9,d} rows "
+            f"{row['datname'][:14]:14s} {row['query']}"
+        )
 
 
 # ---------------------------------------------------------------------------------- setup via the API
@@ -939,8 +1026,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--recompute-runs", type=int, help="timed recompute runs, median reported (default 2)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="for the reads")
     parser.add_argument("--keep-data", action="store_true", help="keep the data directory / databases")
+    parser.add_argument(
+        "--statements", action="store_true", help="print PostgreSQL's costliest statements of the ingestion "
+        "(pg_stat_statements; embedded server only)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--profile", type=Path, help="record py-spy stacks of our processes per phase into this folder (needs py-spy)"
+    )
     parser.add_argument("--enforce", action="store_true", help="exit 1 when a target is missed or a request failed")
     args = parser.parse_args(argv)
+    if args.statements and args.database_url:
+        parser.error("--statements needs the embedded server (it is started with pg_stat_statements loaded)")
     args.batches = args.batches or (40 if args.quick else 400)
     args.read_seconds = args.read_seconds or (5.0 if args.quick else 15.0)
     if args.recompute_people is None:
@@ -970,7 +1066,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     say(f"starting the platform (data in {work}; launcher output in {work / 'launcher.log'})")
-    platform = start_platform(work / "data", args.database_url, password)
+    platform = start_platform(work / "data", args.database_url, password, statements=args.statements)
     try:
         wait_ready(platform)
         if not server_version:
@@ -980,8 +1076,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"ready: gateway {platform.gateway}, processes {pids}, PostgreSQL {server_version}")
         run_phases(args, platform, watch, password, work, figures)
         for name, pid in pids.items():
-            if (rss := peak_rss_mib(pid)) is not None:
-                figures.peak_rss[name] = rss
+            # With several workers: the largest of them (each is a whole copy of the service).
+            peaks = [rss for member in process_tree(pid) if (rss := peak_rss_mib(member)) is not None]
+            if peaks:
+                figures.peak_rss[name] = max(peaks)
     finally:
         stop_platform(platform)
         if args.database_url and not args.keep_data:
@@ -1013,11 +1111,14 @@ def run_phases(
     try:
         say(f"client building {args.batches} batches of {args.batch_size} records ...")
         ours.recv()
+        if args.statements:
+            asyncio.run(statement_stats(platform, reset=True))
         for phase in ("ingest", "replay"):
-            before = watch.snapshot()
-            ours.send(("run", client_token(gateway, credentials)))
-            run: BatchRun = ours.recv()
-            after = watch.snapshot()
+            with profiled(args.profile, phase, watch.pids):
+                before = watch.snapshot()
+                ours.send(("run", client_token(gateway, credentials)))
+                run: BatchRun = ours.recv()
+                after = watch.snapshot()
             say(f"{phase:7s} {run.line()}")
             say(f"        {cpu_line(watch.cores(before, after, run.client_cpu), run.rate, 'record')}")
             problems = check_batches(run, args.batches, replay=phase == "replay")
@@ -1025,6 +1126,8 @@ def run_phases(
             for problem in problems:
                 say(f"        PROBLEM {problem}")
             setattr(figures, phase, run)
+            if args.statements and phase == "ingest":
+                asyncio.run(statement_stats(platform, reset=False, records=run.records))
         ours.send(("stop", ""))
     finally:
         client.join(timeout=30)
@@ -1049,9 +1152,10 @@ def run_phases(
     _expect(sample, 200, "GET /v1/compliance")
     say(f"compliance answer of one person: {sample.text[:200]}...")
     load_paths(args.loadgen, gateway, paths, token, args.read_connections, 2, work)  # warm-up
-    before = watch.snapshot()
-    figures.reads = load_paths(args.loadgen, gateway, paths, token, args.read_connections, args.read_seconds, work)
-    after = watch.snapshot()
+    with profiled(args.profile, "reads", watch.pids):
+        before = watch.snapshot()
+        figures.reads = load_paths(args.loadgen, gateway, paths, token, args.read_connections, args.read_seconds, work)
+        after = watch.snapshot()
     say(f"compliance reads ({args.loadgen}, {args.read_connections} connections) {result_line(figures.reads)}")
     say(f"        {cpu_line(watch.cores(before, after), figures.reads.rps, 'request')}")
     if figures.reads.errors:

@@ -39,8 +39,17 @@ def test_a_second_deployment_gets_its_own_ports_data_databases_and_issuer() -> N
         ({"CE_REGION_CODE": "hebei"}, "six-digit"),
         ({"CE_BASE_PORT": "eighty"}, "port number"),
         ({"CE_BASE_PORT": "80"}, "between"),
+        ({"CE_WORKERS": "hour=2"}, "CE_WORKERS"),
+        ({"CE_WORKERS": "hours=0"}, "CE_WORKERS"),
+        ({"CE_WORKERS": "hours=two"}, "CE_WORKERS"),
     ],
 )
 def test_bad_settings_stop_with_a_clear_message(env: dict[str, str], message: str) -> None:
     with pytest.raises(SystemExit, match=message):
         Deployment.from_env(env)
+
+
+def test_workers_per_service_default_to_one_process_and_can_be_raised() -> None:
+    assert Deployment.from_env({}).workers == {}
+    d = Deployment.from_env({"CE_WORKERS": "hours=2, certificates=3"})
+    assert d.workers == {"hours": 2, "certificates": 3}

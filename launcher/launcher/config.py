@@ -2,7 +2,7 @@
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Province-level divisions (GB/T 2260), for the names a deployment prints.
@@ -54,6 +54,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_PORT_OFFSET = 10
 
 
+def parse_workers(text: str) -> dict[str, int]:
+    """``hours=2,certificates=2`` -> {"hours": 2, "certificates": 2}; every service named, 1 to 16 each."""
+    workers: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        if name.strip() not in SERVICES or not count.strip().isdigit() or not 1 <= int(count) <= 16:
+            raise SystemExit(f"CE_WORKERS: {part!r} is not <service>=<1..16> with a service of {', '.join(SERVICES)}")
+        workers[name.strip()] = int(count)
+    return workers
+
+
 @dataclass(frozen=True)
 class Deployment:
     region_code: str
@@ -62,6 +73,10 @@ class Deployment:
     host: str
     database_url: str | None
     admin_password: str | None
+    # uvicorn worker processes per service (``CE_WORKERS=hours=2``); one unless set. A service's background
+    # jobs (idempotency pruning, re-verification) run in each of its workers, and all of them are safe to run
+    # concurrently; the k8s manifests scale with replicas instead.
+    workers: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Deployment":
@@ -85,6 +100,7 @@ class Deployment:
             host=env.get("CE_HOST", "127.0.0.1"),
             database_url=env.get("DATABASE_URL") or None,
             admin_password=env.get("CE_ADMIN_PASSWORD") or None,
+            workers=parse_workers(env.get("CE_WORKERS", "")),
         )
 
     def port(self, service: str) -> int:

@@ -135,6 +135,10 @@ class EmbeddedPostgres:
         options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        # More server settings for the embedded server, e.g. ``-c shared_preload_libraries=pg_stat_statements``
+        # for ``make bench-hours ARGS=--statements``.
+        if extra := os.environ.get("CE_POSTGRES_OPTIONS", "").strip():
+            options += " " + extra
         self._pg(
             "pg_ctl",
             "-D",

@@ -114,6 +114,8 @@ class Platform:
                     "--host", self.d.host, "--port", str(port),
                     "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--timeout-graceful-shutdown", "5",
                 ]  # fmt: skip
+                if (workers := self.d.workers.get(name, 1)) > 1:
+                    command += ["--workers", str(workers)]
             self.processes[name] = subprocess.Popen(command, env=self.env, stdout=log, stderr=log, cwd=REPO_ROOT)
 
     def wait_ready(self, timeout: float = 60) -> None:

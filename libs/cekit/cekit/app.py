@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from starlette.routing import Route
 
 from cekit import health
-from cekit.db import build_engine, build_sessionmaker
+from cekit.db import Reader, build_engine, build_sessionmaker
 from cekit.http import build_http_client
 from cekit.idempotency import IdempotencyMiddleware, prune_periodically
 from cekit.logging import configure_logging
@@ -49,6 +49,7 @@ def create_service_app(
         app.state.settings = settings
         app.state.engine = build_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=name)
         app.state.sessionmaker = build_sessionmaker(app.state.engine)
+        app.state.reader = Reader(settings.database_url, size=settings.db_read_pool_size, application_name=name)
         app.state.http = build_http_client(settings.http_timeout_seconds)
         app.state.peers = dict(settings.peers)
         app.state.idempotency_table = idempotency_table
@@ -80,6 +81,7 @@ def create_service_app(
             if on_shutdown is not None:
                 await on_shutdown(app)
             await app.state.http.aclose()
+            await app.state.reader.close()
             await app.state.engine.dispose()
 
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)

@@ -10,7 +10,11 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    db_pool_size: int = 10
+    # Enough for the requests one process serves at once: a request over the pool waits for a connection,
+    # and one above pool_size + overflow is opened and closed again (a fork on the server each time).
+    db_pool_size: int = 20
+    # ``cekit.db.Reader``'s own pool, for the hottest single-statement reads.
+    db_read_pool_size: int = 10
     log_level: str = "INFO"
     log_json: bool = True
     region_code: str = "130000"

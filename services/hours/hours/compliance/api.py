@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from cekit.auth import PrincipalDep
-from cekit.db import SessionDep
+from cekit.db import ReaderDep
 from cekit.problems import problem_responses
 from hours.compliance import service
 from hours.compliance.schemas import ComplianceOut
@@ -25,10 +25,10 @@ async def get_compliance(
     person_id: uuid.UUID,
     year: Annotated[int, Query(ge=2000, le=2100)],
     actor: PrincipalDep,
-    session: SessionDep,
+    reader: ReaderDep,
     book: PolicyDep,
     registry: RegistryDep,
 ) -> Response:
-    answer = await service.compliance(session, book, actor, person_id, year, registry)
+    answer = await service.compliance(reader, book, actor, person_id, year, registry)
     # Serialised here: FastAPI would validate the finished model against ``response_model`` once more.
     return Response(answer.model_dump_json(), media_type="application/json")

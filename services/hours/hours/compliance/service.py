@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cekit.db import Reader
 from cekit.tokens import Principal
 from hours import access
 from hours.clients.registry import RegistryClient
@@ -30,14 +31,14 @@ from hours.vocabulary import Category, TitleLevel
 
 
 async def compliance(
-    session: AsyncSession,
+    reader: Reader,
     book: PolicyBook,
     principal: Principal,
     person_id: uuid.UUID,
     year: int,
     registry: RegistryClient | None = None,
 ) -> ComplianceOut:
-    known = await repository.person_year(session, person_id, year)
+    known = await repository.person_year(reader, person_id, year)
     if known is not None:
         facts = access.Facts(person_id, known.region_code, known.employer_id, known.industry)
         if not access.admits(access.person_scopes(principal), facts):
@@ -46,8 +47,8 @@ async def compliance(
         totals: Mapping[str, Any] = known.totals
         entries: list[dict[str, Any]] = known.entries
     else:  # no profile, so no hours yet: the registry's facts say whose rules apply (see ``_person``)
-        region, title, industry = await _person(session, principal, person_id, registry)
-        overrides = await requirements.for_industry(session, industry, year)
+        region, title, industry = await _person_without_profile(principal, person_id, registry)
+        overrides = await repository.industry_overrides(reader, industry, year)
         totals, entries = {}, []
     requirement = book.requirement(region, title, year, overrides)
     credited = sums(totals, "credited")
@@ -75,11 +76,18 @@ async def _person(
     intake; for a person without a record yet, from the registry (their year is empty, but its requirement is
     known); without a registry to ask, only the person themself, from their token (title unknown: ``none``)."""
     profile = await records.get_profile(session, person_id)
-    if profile is not None:
-        facts = access.Facts(person_id, profile.region_code, profile.employer_id, profile.industry)
-        if access.admits(access.person_scopes(principal), facts):
-            return profile.region_code, TitleLevel(profile.title_level), profile.industry
-    elif registry is not None:
+    if profile is None:
+        return await _person_without_profile(principal, person_id, registry)
+    facts = access.Facts(person_id, profile.region_code, profile.employer_id, profile.industry)
+    if access.admits(access.person_scopes(principal), facts):
+        return profile.region_code, TitleLevel(profile.title_level), profile.industry
+    raise PersonNotFound(f"No hours of person {person_id} that you may see.")
+
+
+async def _person_without_profile(
+    principal: Principal, person_id: uuid.UUID, registry: RegistryClient | None
+) -> tuple[str, TitleLevel, str]:
+    if registry is not None:
         found = await registry.person_facts(person_id)
         if found is not None:
             facts = access.Facts(person_id, found.region_code, found.employer_id, found.industry)

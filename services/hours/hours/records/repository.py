@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Row, and_, func, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cekit.db import driver_connection
 from hours import access
 from hours.errors import BadCursor
 from hours.models import learning_record, person_profile
@@ -35,6 +36,7 @@ _EXISTING = text(
         SELECT r.external_id, r.id, r.content_hash, r.credit_hours FROM learning_record AS r
         WHERE r.submitter_type = :submitter_type AND r.submitter_id = :submitter_id
           AND r.external_id = e.external_id
+        LIMIT 1
     ) AS t
     """
 )
@@ -45,7 +47,9 @@ async def existing_by_external_id(
 ) -> dict[str, Existing]:
     """One probe of the unique index per id. Written as a lateral join because ``external_id IN (…)`` lets the
     planner scan every record of the submitter when its statistics are stale (a young table, a busy
-    institution): 300 ms per batch instead of 2 ms."""
+    institution): 300 ms per batch instead of 2 ms. The ``LIMIT 1`` (the key is unique, so it changes no answer)
+    keeps the planner from flattening the lateral subquery into that same scan as a hash join: measured 10.7 ms
+    against 0.8 ms for 500 ids on an institution's 20,000 records."""
     if not external_ids:
         return {}
     rows = await session.execute(
@@ -110,37 +114,37 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _insert_records_sql() -> Any:
+def _insert_records_sql() -> str:
     names = ", ".join(name for name, _ in RECORD_COLUMNS)
-    # The rows travel as one JSON document that PostgreSQL maps onto the table's row type: one C-level parse,
-    # instead of asyncpg encoding 30 arrays element by element (a measurable share of a batch's CPU).
-    source = "json_populate_recordset(NULL::learning_record, CAST(:rows AS json))"
+    # One typed array per column, bound in asyncpg's binary format: PostgreSQL reads them without parsing text.
+    # (``json_populate_recordset`` of one JSON document cost PostgreSQL 15 µs a row just to parse, measured.)
+    arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(RECORD_COLUMNS, 1))
     on_conflict = "ON CONFLICT (submitter_type, submitter_id, external_id) DO NOTHING RETURNING id"
-    sql = f"INSERT INTO learning_record ({names}) SELECT {names} FROM {source} {on_conflict}"  # noqa: S608 - constant column names; values are bound
-    return text(sql)
+    return f"INSERT INTO learning_record ({names}) SELECT * FROM unnest({arrays}) {on_conflict}"  # noqa: S608 - constant column names; values are bound
 
 
 _INSERT_RECORDS = _insert_records_sql()
 
 
-def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as a JSON array for ``json_populate_recordset`` (decimals as strings: exact, as numeric reads them)."""
-    return orjson.dumps(list(rows), default=_decimal).decode()
+async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
+    """Inserts the rows that are new; returns the ids of those inserted (a row whose (submitter, external_id)
+    another transaction took meanwhile is skipped). Must follow another statement of the session (see
+    ``cekit.db.driver_connection``); the intake always probes for repeats first."""
+    if not rows:
+        return set()
+    columns = [[row[name] for row in rows] for name, _ in RECORD_COLUMNS if name != "explanation"]
+    columns.insert(_EXPLANATION, [orjson.dumps(row["explanation"], default=_decimal).decode() for row in rows])
+    connection = await driver_connection(session)
+    return {row[0] for row in await connection.fetch(_INSERT_RECORDS, *columns)}
+
+
+_EXPLANATION = [name for name, _ in RECORD_COLUMNS].index("explanation")
 
 
 def _decimal(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
-    """Inserts the rows that are new; returns the ids of those inserted (a row whose (submitter, external_id)
-    another transaction took meanwhile is skipped)."""
-    if not rows:
-        return set()
-    result = await session.execute(_INSERT_RECORDS, {"rows": rows_json(rows)})
-    return {row[0] for row in result}
 
 
 _UPSERT_PROFILES = text(
