@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -72,6 +73,11 @@ def create_service_app(
         try:
             if on_startup is not None:
                 await on_startup(app)
+            # Last: what start-up built (modules, routes, schemas, pools) lives as long as the process. Frozen out
+            # of the collector's reach, it is no longer walked by every full collection that a batch's short-lived
+            # objects set off: a fifth of the registry's CPU per batch lookup before (measured under uvicorn).
+            gc.collect()
+            gc.freeze()
             yield
         finally:
             if pruning is not None:

@@ -2,6 +2,7 @@
 order) and the institutions' pre-check before enrolment (three answers, nothing more)."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -9,6 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import event
 
+from cekit.db import Reader
+from cekit.identifiers import id_check_character
 from cekit.testing import asyncpg_url, running_app
 from registry.app import create_app
 from registry.config import Settings
@@ -68,22 +71,87 @@ async def test_a_batch_is_answered_item_by_item_in_input_order(
         assert item["id_number"] not in response.text
 
 
+class _CountingReader(Reader):
+    """A read-only reader like the app's own, noting each statement it runs."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, size=2, application_name="registry-test")
+        self.statements: list[str] = []
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self.statements.append(sql)
+        return await super().fetch(sql, *args)
+
+
 async def test_a_batch_takes_one_query_however_long(settings: Settings, seed: Any, service_token: str) -> None:
     people = [(seed.new_id_number(), "张三") for _ in range(20)]
     for number, name in people[:10]:
         await seed.person(id_number=number, name=name)
     app = create_app(settings)
     async with running_app(app) as client:
-        statements: list[str] = []
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        await app.state.reader.close()
+        reader = app.state.reader = _CountingReader(settings.database_url)
+        in_transactions: list[str] = []
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", lambda *a: in_transactions.append(a[2]))
         for size in (2, 20):
-            statements.clear()
+            reader.statements.clear()
             items = [{"id_number": n, "name": name} for n, name in people[:size]]
             response = await client.post(LOOKUPS, json={"items": items}, headers=_bearer(service_token))
             assert response.status_code == 200
             assert len([r for r in response.json()["results"] if r["status"] == "found"]) == min(size, 10)
-            person_queries = [s for s in statements if "FROM person" in s]
-            assert len(person_queries) == 1, person_queries
+            assert len([s for s in reader.statements if "FROM person" in s]) == 1, reader.statements
+        # Read-only, outside any transaction: a lookup writes nothing, not even an audit row.
+        assert in_transactions == []
+
+
+async def test_a_number_is_found_in_any_of_its_written_forms(
+    client: httpx.AsyncClient, seed: Any, service_token: str
+) -> None:
+    number = seed.new_id_number(born=date(1965, 3, 15))
+    person_id = await seed.person(id_number=number, name="李四")
+    legacy = number[:6] + number[8:17]  # the 15 digits of before 1999: a two-digit year, no check character
+    items = [{"id_number": legacy, "name": "李四"}, {"id_number": f" {number.lower()} ", "name": "李四"}]
+    response = await client.post(LOOKUPS, json={"items": items}, headers=_bearer(service_token))
+
+    assert response.status_code == 200, response.text
+    assert [(r["status"], r.get("person_id")) for r in response.json()["results"]] == [("found", str(person_id))] * 2
+
+
+async def test_every_unreadable_number_is_answered_with_its_reason(
+    client: httpx.AsyncClient, seed: Any, service_token: str
+) -> None:
+    number = seed.new_id_number()
+    full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    no_such_day = number[:6] + "19991332" + number[14:17]
+    cases = {
+        number[:16]: "id_number_bad_length",
+        no_such_day + id_check_character(no_such_day): "id_number_bad_date",
+        full_width: "id_number_bad_format",  # other scripts' digits are not digits of an ID number
+        "²" * 18: "id_number_bad_format",
+        number[:17] + ("1" if number[17] != "1" else "2"): "id_number_bad_check",
+    }
+    items = [{"id_number": raw, "name": "张三"} for raw in cases]
+    response = await client.post(LOOKUPS, json={"items": items}, headers=_bearer(service_token))
+
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["invalid_id_number"] * len(cases)
+    assert [r["reason"].split(":")[0] for r in results] == list(cases.values())
+    for raw in cases:
+        assert raw not in response.text
+
+
+async def test_an_item_with_an_unknown_field_is_refused(
+    client: httpx.AsyncClient, seed: Any, service_token: str
+) -> None:
+    number = seed.new_id_number()
+    items = [{"id_number": number, "name": "张三"}, {"id_number": number, "name": "张三", "birth_date": "1990-01-01"}]
+    response = await client.post(LOOKUPS, json={"items": items}, headers=_bearer(service_token))
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("items[1].birth_date", "extra_forbidden")]
+    assert number not in response.text
 
 
 async def test_a_batch_has_at_most_1000_items(client: httpx.AsyncClient, seed: Any, service_token: str) -> None:
@@ -120,6 +188,7 @@ async def test_an_institution_pre_checks_a_trainee(
         ({"id_number": number, "name": "Anna Miller"}, registered_only),
         ({"id_number": unregistered, "name": "张三"}, (True, False, None)),
         ({"id_number": number[:17] + "Y", "name": "张三"}, (False, False, None)),
+        ({"id_number": "²" * 18, "name": "张三"}, (False, False, None)),  # digits, but not an ID number's
     ]
     for body, expected in cases:
         response = await client.post(CHECKS, json=body, headers=_bearer(token))

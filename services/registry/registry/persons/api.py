@@ -7,10 +7,11 @@ decide whom the caller sees (anyone else answers 404) and whose ID number it see
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from cekit.auth import require_roles
-from cekit.db import SessionDep
+from cekit.db import ReaderDep, SessionDep
 from cekit.problems import problem_responses
 from cekit.tokens import Principal
 from registry import policy, regions
@@ -21,10 +22,8 @@ from registry.persons.schemas import (
     EmploymentCreate,
     EmploymentOut,
     LookupFound,
-    LookupMiss,
     LookupRequest,
     LookupResponse,
-    LookupResult,
     OrganisationName,
     PersonCheck,
     PersonCheckResult,
@@ -36,7 +35,7 @@ from registry.persons.schemas import (
     TitleCreate,
     TitleOut,
 )
-from registry.persons.service import LookupOutcome, PersonView
+from registry.persons.service import PersonView
 from registry.schemas import IndustryFilter, RegionFilter
 
 router = APIRouter(tags=["persons"])
@@ -150,11 +149,10 @@ async def change_title(
     response_model=LookupResponse,
     responses=problem_responses(401, 403, 422),
 )
-async def lookup_persons(body: LookupRequest, actor: LookupService, session: SessionDep, cipher: CipherDep) -> Response:
-    outcomes = await service.lookup_persons(session, cipher, body.items)
-    answer = LookupResponse(results=[_lookup_result(outcome) for outcome in outcomes])
-    # Serialised here: FastAPI would validate the finished answer (up to 1,000 results) once more.
-    return Response(answer.model_dump_json(), media_type="application/json")
+async def lookup_persons(body: LookupRequest, actor: LookupService, reader: ReaderDep, cipher: CipherDep) -> Response:
+    results = await service.lookup_persons(reader, cipher, body["items"])
+    # Plain dicts serialised here, once: FastAPI would validate the finished answer (up to 1,000 results) again.
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
 @internal_router.get(
@@ -225,18 +223,4 @@ def _detail(view: PersonView) -> PersonDetail:
         **_summary(view).model_dump(),
         employments=[EmploymentOut.model_validate(e) for e in view.person.employments],
         titles=[TitleOut.model_validate(t) for t in view.person.titles],
-    )
-
-
-def _lookup_result(outcome: LookupOutcome) -> LookupResult:
-    person = outcome.person
-    if person is None:
-        return LookupMiss.model_validate({"status": outcome.status, "reason": outcome.reason})
-    return LookupFound(
-        person_id=person.id,
-        region_code=person.region_code,
-        province_code=regions.province_of(person.region_code),
-        employer_id=person.employer_id,
-        title_level=person.title_level,
-        industry=person.industry,
     )
