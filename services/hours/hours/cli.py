@@ -35,13 +35,16 @@ async def recompute_totals(database_url: str, *, fix: bool) -> list[dict[str, An
                 async with engine.connect() as connection:
                     conn = await connection.execution_options(isolation_level="REPEATABLE READ")
                     async with conn.begin():
-                        # One big aggregation: JIT compilation costs more than it saves here, and memory for the
-                        # hash tables keeps them from spilling to disk.
+                        # One big aggregation. JIT compilation costs more than it saves here. The ledger is read
+                        # in index order and aggregated as it streams: a hash table of every person-year would
+                        # spill to disk (the planner may think it cheaper when the visibility map lags). The
+                        # memory is for the one hash table left, of the kept totals (~85 bytes a row).
                         await conn.execute(text("SET LOCAL jit = off"))
+                        await conn.execute(text("SET LOCAL enable_hashagg = off"))
                         await conn.execute(text("SET LOCAL work_mem = '256MB'"))
                         differences = await total_differences(conn)
-                        if fix and differences:
-                            await fix_totals(conn)
+                        if fix:
+                            await fix_totals(conn, differences)
                 return differences
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) != "40001" or attempt == ATTEMPTS:

@@ -99,6 +99,14 @@ learning_record = Table(
     CheckConstraint("credit_hours >= 0", name="credit_hours"),
     CheckConstraint("start_date <= end_date", name="dates"),
     Index("ix_learning_record_person_year", "person_id", "year"),
+    # The records awaiting review (a small share of all), for recompute-totals' pending side.
+    Index(
+        "ix_learning_record_pending",
+        "person_id",
+        "year",
+        "category",
+        postgresql_where=text("status IN ('pending', 'first_reviewed')"),
+    ),
     # A course code cites the catalogue of the record's year; a cited course cannot be withdrawn.
     ForeignKeyConstraint(["year", "course_code"], ["catalogue_course.year", "catalogue_course.code"]),
     Index("ix_learning_record_course", "year", "course_code", postgresql_where=text("course_code IS NOT NULL")),
@@ -121,7 +129,15 @@ ledger_entry = Table(
     Column("explanation", JSONB, nullable=False),
     Column("actor", String(200), nullable=False),
     CheckConstraint("(kind = 'credit' AND hours >= 0) OR (kind = 'reversal' AND hours <= 0)", name="kind_sign"),
-    Index("ix_ledger_entry_person_year", "person_id", "year"),
+    # Covering: recompute-totals aggregates the whole ledger from this index alone, in key order; compliance
+    # reads a person-year's entries through its prefix.
+    Index(
+        "ix_ledger_entry_person_year_category",
+        "person_id",
+        "year",
+        "category",
+        postgresql_include=["hours", "required"],
+    ),
 )
 
 person_year_total = Table(

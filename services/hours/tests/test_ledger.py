@@ -231,6 +231,28 @@ async def test_recompute_finds_and_fixes_a_total_that_drifted(
     assert compliance.json()["credited"]["public"] == 0.0
 
 
+async def test_recompute_restores_a_total_that_went_missing(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers, database_url: str
+) -> None:
+    person = registry.add_person("130102")
+    await client.post(
+        "/v1/learning-records:batch", json={"records": [record(person, days=2)]}, headers=callers.institution()
+    )
+    conn = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        await conn.execute("DELETE FROM person_year_total WHERE person_id = $1", person.person_id)
+    finally:
+        await conn.close()
+    differences = await cli.recompute_totals(database_url, fix=False)
+    assert [
+        (d["person_id"], d["year"], d["category"], d["kept_pending"], d["expected_pending"]) for d in differences
+    ] == [(person.person_id, 2026, "professional", 0, 16)]
+    assert await cli.recompute_totals(database_url, fix=True) == differences
+    assert await cli.recompute_totals(database_url, fix=False) == []
+    compliance = await client.get(f"/v1/compliance/{person.person_id}?year=2026", headers=callers.admin())
+    assert compliance.json()["pending"]["professional"] == 16.0
+
+
 def test_the_command_reports_and_exits_non_zero_on_a_difference(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
