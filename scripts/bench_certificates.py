@@ -30,6 +30,7 @@ import asyncio
 import base64
 import contextlib
 import cProfile
+import gc
 import gzip
 import io
 import json
@@ -488,10 +489,11 @@ def partner_offline(gateway: str, credentials: list[str]) -> OfflineRun:
 
 
 # ------------------------------------------------------------------------------------ profiling
-def profile_service_path(platform: Platform, credential: str, requests: int, top: int) -> str:
+def profile_service_path(platform: Platform, credential: str, requests: int, top: int, connections: int) -> str:
     """Where the certificates service's time goes on ``POST /v1/verifications``, measured inside its own app (the
     deployment's database and keys; ASGI calls straight into it, no HTTP client, no gateway): the whole request,
-    then each layer alone, then cProfile of the whole request by own time."""
+    then each layer alone, then ``connections`` requests at a time (latencies and garbage-collector pauses: what
+    makes the slowest 1 % slow), then cProfile of the whole request by own time."""
     from certificates import jose
     from certificates.app import create_app
     from certificates.config import Settings
@@ -599,6 +601,7 @@ def profile_service_path(platform: Platform, credential: str, requests: int, top
                     for _ in range(per_layer):
                         await step()
                     timings[name].append((time.perf_counter() - started) / per_layer * 1e6)
+            concurrent = await in_flight(whole, connections, requests)
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(requests):
@@ -608,11 +611,50 @@ def profile_service_path(platform: Platform, credential: str, requests: int, top
         out.write(f"median µs per call over {rounds} rounds of {per_layer} (wall time, one process, no profiler):\n")
         for name, values in timings.items():
             out.write(f"  {statistics.median(values):8.0f} µs  {name}\n")
+        out.write(f"\n{concurrent}\n")
         out.write(f"\ncProfile of {requests:,} whole requests, by own time:\n")
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
         return out.getvalue()
 
     return asyncio.run(run())
+
+
+async def in_flight(step: Callable[[], Any], connections: int, requests: int) -> str:
+    """``connections`` requests at a time in one process, as the service sees them under load: their latencies,
+    and the garbage collector's pauses (a collection stops every request in flight)."""
+    latencies: list[float] = []
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    collecting = [0.0]
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - collecting[0])
+
+    async def client(count: int) -> None:
+        for _ in range(count):
+            started = time.perf_counter()
+            await step()
+            latencies.append(time.perf_counter() - started)
+
+    gc.callbacks.append(on_collection)
+    try:
+        began = time.perf_counter()
+        await asyncio.gather(*(client(max(1, requests // connections)) for _ in range(connections)))
+        wall = time.perf_counter() - began
+    finally:
+        gc.callbacks.remove(on_collection)
+    latencies.sort()
+    line = (
+        f"{connections} requests at a time, {len(latencies):,} in all: {len(latencies) / wall:,.0f}/s, "
+        f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} "
+        f"ms, max {latencies[-1] * 1000:.1f} ms\ngarbage collections: "
+    )
+    return line + ", ".join(
+        f"generation {generation} {len(times)} (longest {max(times, default=0) * 1000:.1f} ms)"
+        for generation, times in pauses.items()
+    )
 
 
 # ------------------------------------------------------------------------------------------- main
@@ -803,7 +845,7 @@ def run_phases(
     below = figures.verify.rps < TARGETS["verifications"] / 2
     if args.profile == "yes" or (args.profile == "auto" and below):
         say(f"profiling the certificates service's own path ({args.profile_requests:,} in-process verifications) ...")
-        figures.profile = profile_service_path(platform, credential, args.profile_requests, 25)
+        figures.profile = profile_service_path(platform, credential, args.profile_requests, 25, args.connections)
 
 
 def _median(runs: list[tuple[Result, dict[str, float]]]) -> tuple[Result, dict[str, float]]:

@@ -152,7 +152,12 @@ def free_base_port(start: int = 18000) -> int:
 
 
 def start_platform(
-    data_dir: Path, database_url: str | None, admin_password: str, *, statements: bool = False
+    data_dir: Path,
+    database_url: str | None,
+    admin_password: str,
+    *,
+    statements: bool = False,
+    workers: str | None = None,
 ) -> Platform:
     base = free_base_port()
     env = {
@@ -166,6 +171,8 @@ def start_platform(
         "GATEWAY_RATE_LIMIT_BURST": str(10**9),
     }
     env.pop("DATABASE_URL", None)
+    if workers is not None:
+        env["CE_WORKERS"] = workers
     if statements:
         env["CE_POSTGRES_OPTIONS"] = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
     if database_url:
@@ -1030,6 +1037,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--recompute-runs", type=int, help="timed recompute runs, median reported (default 2)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="for the reads")
+    parser.add_argument(
+        "--workers", default=os.environ.get("CE_WORKERS", "hours=2"),
+        help="uvicorn workers per service, as CE_WORKERS (default hours=2: one process is a single core, and "
+        "intake and compliance are the hours service's work; '' for one process each)",
+    )  # fmt: skip
     parser.add_argument("--keep-data", action="store_true", help="keep the data directory / databases")
     parser.add_argument(
         "--statements", action="store_true", help="print PostgreSQL's costliest statements of the ingestion "
@@ -1071,7 +1083,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     say(f"starting the platform (data in {work}; launcher output in {work / 'launcher.log'})")
-    platform = start_platform(work / "data", args.database_url, password, statements=args.statements)
+    platform = start_platform(
+        work / "data", args.database_url, password, statements=args.statements, workers=args.workers
+    )
     try:
         wait_ready(platform)
         if not server_version:
@@ -1287,7 +1301,8 @@ def report(args: argparse.Namespace, figures: Figures, machine: str, server_vers
     )
     print(
         f"  {args.people:,} people, {args.batches} batches x {args.batch_size} over {args.connections} connections, "
-        f"reads: {args.loadgen}, {args.read_connections} connections, {args.read_seconds:g} s"
+        f"reads: {args.loadgen}, {args.read_connections} connections, {args.read_seconds:g} s; "
+        f"workers: {args.workers or 'one process per service'}"
     )
     for i, row in enumerate(table):
         print(

@@ -924,13 +924,17 @@ def check_databases(build: Build, say: Say) -> None:
             dig(database, "spec", "postgresql", "parameters", "max_connections") or CNPG_DEFAULT_MAX_CONNECTIONS
         )
         main = containers(as_obj(pod_template(deployment).get("spec")), init=False)
-        pool = int(container_env(main[0], build).get(f"{service.upper()}_DB_POOL_SIZE", "10")) if main else 10
-        needed = pods * pool * 2 + CONNECTION_HEADROOM
+        env = container_env(main[0], build) if main else {}
+        # cekit.db: pool_size + pool_size // 2 overflow on the engine, plus the Reader's own pool (settings defaults).
+        pool = int(env.get(f"{service.upper()}_DB_POOL_SIZE", "20"))
+        per_pod = pool + pool // 2 + int(env.get(f"{service.upper()}_DB_READ_POOL_SIZE", "10"))
+        needed = pods * per_pod + CONNECTION_HEADROOM
         if needed > limit:
             say(
                 f"Cluster/{service}-db",
-                f"max_connections {limit} < {needed} needed by up to {pods} {service} pods x {pool * 2} "
-                f"(pool + overflow) + {CONNECTION_HEADROOM}; raise it or lower DB_POOL_SIZE / maxReplicas",
+                f"max_connections {limit} < {needed} needed by up to {pods} {service} pods x {per_pod} "
+                f"(pool + overflow + read pool) + {CONNECTION_HEADROOM}; raise it or lower DB_POOL_SIZE / "
+                "DB_READ_POOL_SIZE / maxReplicas",
             )
 
 

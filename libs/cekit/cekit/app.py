@@ -74,8 +74,9 @@ def create_service_app(
             if on_startup is not None:
                 await on_startup(app)
             # Last: what start-up built (modules, routes, schemas, pools) lives as long as the process. Frozen out
-            # of the collector's reach, it is no longer walked by every full collection that a batch's short-lived
-            # objects set off: a fifth of the registry's CPU per batch lookup before (measured under uvicorn).
+            # of the collector's reach, it is no longer walked by every full collection: that was a fifth of the
+            # registry's CPU per batch lookup, and under load a 40-150 ms pause of every verification in flight
+            # every second or two (the slowest 1 % of them; bench-certificates).
             gc.collect()
             gc.freeze()
             # A 500-record batch allocates hundreds of thousands of short-lived objects, and the default threshold
@@ -84,6 +85,7 @@ def create_service_app(
             gc.set_threshold(100_000, 50, 100)
             yield
         finally:
+            gc.unfreeze()  # this app's objects may be collected again (tests build many apps in one process)
             if pruning is not None:
                 pruning.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

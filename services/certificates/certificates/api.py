@@ -12,12 +12,13 @@ from certificates.statements.api import router as statements_router
 from certificates.statuslists.api import router as status_lists_router
 from certificates.verification.api import router as verification_router
 
-# Every route of the service lives in one of these (cekit.app puts their routes on the app itself).
+# Every route of the service lives in one of these (cekit.app puts their routes on the app itself). Requests are
+# matched against the routes in this order: verification, the busiest by far, comes first.
 ROUTERS: tuple[APIRouter, ...] = (
+    verification_router,
     certificate_router,
     statements_router,
     status_lists_router,
-    verification_router,
     issuer_router,
     pages_router,
     partners_router,

@@ -53,7 +53,8 @@ def create_app(
             name=settings.issuer_name,
             region_code=settings.region_code,
             keys=keys,
-            engine=app.state.engine,
+            reader=app.state.reader,
+            read_slots=settings.db_read_pool_size,
             base_url=settings.public_base_url,
         )
         partners = partnering.start(app, settings, partner_transport)

@@ -17,6 +17,7 @@ import pytest
 from jwcrypto import jwk, jws
 from jwt import PyJWK
 
+from cekit.db import Reader
 from cekit.identifiers import id_check_character
 from cekit.pii import mask_id_number
 from cekit.testing import TokenMinter, running_app
@@ -24,8 +25,9 @@ from certificates import jose, vc
 from certificates.app import create_app
 from certificates.cli import main as cli
 from certificates.keys import KeyStore, SigningKey
-from certificates.testing import Callers, FakePeers, FakePerson, settings_for
-from certificates.verification.issuers import KeysUnavailable, StatusRef, StatusUnavailable
+from certificates.testing import PUBLIC_BASE_URL, Callers, FakePeers, FakePerson, settings_for
+from certificates.verification.issuers import ChainResolver, KeysUnavailable, OwnIssuer, StatusRef, StatusUnavailable
+from certificates.verification.verifier import Verifier
 
 STATEMENTS = "/v1/statements"
 VERIFY = "/v1/verifications"
@@ -288,6 +290,93 @@ async def test_a_partner_out_of_reach_is_indeterminate_never_invalid(
         partner.revoked.add(77)
         revoked = await verify(client, credential)
         assert (revoked["verdict"], revoked["status"]) == ("invalid", "revoked")
+
+
+async def test_a_revocation_is_seen_at_once_by_every_process_that_verifies(
+    client: httpx.AsyncClient, database_url: str, keys_dir: Path, peers: FakePeers, callers: Callers
+) -> None:
+    """Two processes of the service on one database: the one that did not revoke still sees the revocation on its
+    very next verification, so no process answers from status bits it read earlier."""
+    issued = await issue(client, callers, person_with_hours(peers))
+    other = create_app(settings_for(database_url, keys_dir))
+    async with running_app(other) as elsewhere:
+        for _ in range(3):  # its read connections and their prepared statement are warm
+            assert (await verify(elsewhere, issued["credential"]))["status"] == "active"
+        path = f"{STATEMENTS}/{issued['statement_id']}"
+        suspended = await client.post(f"{path}/suspension", json={"reason": "抽查审验中"}, headers=callers.admin())
+        assert suspended.status_code == 200, suspended.text
+        assert (await verify(elsewhere, issued["credential"]))["status"] == "suspended"
+        reinstated = await client.post(f"{path}/reinstatement", json={"reason": "审验通过"}, headers=callers.admin())
+        assert reinstated.status_code == 200, reinstated.text
+        assert (await verify(elsewhere, issued["credential"]))["status"] == "active"
+        revoked = await client.post(f"{path}/revocation", json={"reason": "抽查发现学时造假"}, headers=callers.admin())
+        assert revoked.status_code == 200, revoked.text
+        report = await verify(elsewhere, issued["credential"])
+        assert (report["valid"], report["verdict"], report["status"]) == (False, "invalid", "revoked")
+
+
+async def test_our_status_lists_out_of_reach_is_indeterminate_never_valid(
+    client: httpx.AsyncClient, keys_dir: Path, peers: FakePeers, callers: Callers
+) -> None:
+    """If our own database cannot be read, a genuine statement is neither valid (it might be revoked) nor invalid
+    (its signature holds): it is indeterminate, and says why."""
+    issued = await issue(client, callers, person_with_hours(peers))
+    down = Reader("postgresql://postgres@127.0.0.1:9/ce_certificates", size=1, application_name="test")
+    own = OwnIssuer(
+        issuer_id="urn:ce:130000:certificates",
+        name="Continuing-education certificates",
+        region_code="130000",
+        keys=KeyStore(keys_dir),
+        reader=down,
+        read_slots=1,
+        base_url=PUBLIC_BASE_URL,
+    )
+    try:
+        report = await Verifier(ChainResolver(own)).verify(issued["credential"])
+    finally:
+        await down.close()
+    assert (report.verdict, report.status) == ("indeterminate", "unknown")
+    assert {c.check: c.passed for c in report.checks}["signature"] is True
+    assert report.reason == "status: the status list cannot be fetched: our status lists cannot be read right now"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "field", "code"),
+    [
+        (b"{}", "application/json", "credential", "missing"),
+        (b'{"credential": "   "}', "application/json", "credential", "string_too_short"),
+        (b'{"credential": 5}', "application/json", "credential", "string_type"),
+        (b'{"credential": "x", "id_number": "' + b"1" * 65 + b'"}', "application/json", "id_number", "string_too_long"),
+        (b'{"credential": "x", "holder": "y"}', "application/json", "holder", "extra_forbidden"),
+        (b"[1]", "application/json", "body", "model_attributes_type"),
+        (b'{"credential": "x"', "application/json", "[18]", "json_invalid"),
+        (b"", "application/json", "body", "missing"),
+        (b'{"credential": "x"}', "text/plain", "body", "model_attributes_type"),
+    ],
+)
+async def test_a_malformed_verification_request_is_a_problem_naming_the_field(
+    client: httpx.AsyncClient, content: bytes, content_type: str, field: str, code: str
+) -> None:
+    response = await client.post(VERIFY, content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, code)]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"])
+async def test_a_well_formed_request_is_verified_whatever_the_json_content_type_s_spelling(
+    client: httpx.AsyncClient, peers: FakePeers, callers: Callers, content_type: str
+) -> None:
+    person = person_with_hours(peers)
+    issued = await issue(client, callers, person)
+    body = json.dumps({"credential": f"  {issued['credential']} ", "id_number": person.id_number})
+    response = await client.post(VERIFY, content=body.encode(), headers={"Content-Type": content_type})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["valid"] is True, response.text
+    assert checks(response.json())["subject"] is True
 
 
 def test_the_cli_makes_a_key_once_and_rotation_keeps_the_old_one(

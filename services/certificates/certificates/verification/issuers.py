@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import asyncpg
 from jwt import PyJWK
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cekit.db import Reader
 from certificates.keys import KeyStore
+from certificates.queueing import FifoGate
 from certificates.statuslists import repository as status_lists
 
 log = logging.getLogger("certificates.verification")
@@ -81,16 +82,27 @@ class ChainResolver:
 
 
 class OwnIssuer:
-    """This deployment as an issuer: keys from the key directory (parsed once), status from our database."""
+    """This deployment as an issuer: keys from the key directory (parsed once), status from our database, read
+    afresh on every verification (no cache: the next verification after a revocation's commit sees it).
+    ``read_slots``: how many status reads run at once, no more than the reader's connections (``FifoGate``)."""
 
     def __init__(
-        self, *, issuer_id: str, name: str, region_code: str, keys: KeyStore, engine: AsyncEngine, base_url: str
+        self,
+        *,
+        issuer_id: str,
+        name: str,
+        region_code: str,
+        keys: KeyStore,
+        reader: Reader,
+        read_slots: int,
+        base_url: str,
     ) -> None:
         self.issuer_id = issuer_id
         self.name = name
         self.region_code: str | None = region_code
         self._keys = keys
-        self._engine = engine
+        self._reader = reader
+        self._reads = FifoGate(read_slots)
         self._list_url = re.compile(re.escape(base_url.rstrip("/")) + r"/v1/status-lists/(\d{1,9})")
 
     async def resolve(self, issuer_id: str) -> "OwnIssuer | None":
@@ -108,9 +120,9 @@ class OwnIssuer:
                 raise BadStatusEntry(f"the {ref.purpose} status list {ref.list_url} is not one of this issuer's lists")
             positions.append((int(match.group(1)), ref.index))
         try:
-            async with self._engine.connect() as connection:
-                found = await status_lists.read_bits(connection, positions)
-        except (SQLAlchemyError, OSError) as exc:
+            async with self._reads:
+                found = await status_lists.read_bits(self._reader, positions)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             log.warning("status lists unreadable: %s", exc)
             raise StatusUnavailable("our status lists cannot be read right now") from exc
         bits = []
