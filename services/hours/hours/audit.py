@@ -18,10 +18,9 @@ _INSERT_MANY = text(
     """
     INSERT INTO audit_event (id, occurred_at, actor, actor_roles, action, object_type, object_id, reason, details,
                              request_id)
-    SELECT id, :occurred_at, :actor, :actor_roles, :action, :object_type, object_id, NULL, CAST(details AS jsonb),
-           :request_id
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:object_ids AS text[]), CAST(:details AS text[]))
-         AS e(id, object_id, details)
+    SELECT gen_random_uuid(), :occurred_at, :actor, :actor_roles, :action, :object_type, object_id, NULL,
+           CAST(details AS jsonb), :request_id
+    FROM unnest(CAST(:object_ids AS text[]), CAST(:details AS text[])) AS e(object_id, details)
     """
 )
 
@@ -55,7 +54,7 @@ async def audit_many(
     object_type: str,
     events: Sequence[tuple[uuid.UUID, dict[str, Any]]],
 ) -> None:
-    """One audit event per object (object id, details), in one statement."""
+    """One audit event per object (object id, details), in one statement; PostgreSQL makes the events' ids."""
     if not events:
         return
     await session.execute(
@@ -67,7 +66,6 @@ async def audit_many(
             "action": action,
             "object_type": object_type,
             "request_id": request_id_var.get(),
-            "ids": [uuid.uuid4() for _ in events],
             "object_ids": [str(object_id) for object_id, _ in events],
             "details": [orjson.dumps(details).decode() for _, details in events],
         },
