@@ -9,23 +9,38 @@ import uuid
 _lock = threading.Lock()
 _last_ms = 0
 _sequence = 0
+_RANDOM_BITS = (1 << 62) - 1
 
 
 def uuid7() -> uuid.UUID:
-    """48-bit Unix milliseconds, a 12-bit sequence that keeps ids of the same millisecond in order, 62 random
-    bits."""
+    return uuid7s(1)[0]
+
+
+def uuid7s(count: int) -> list[uuid.UUID]:
+    """``count`` ids in ascending order: 48-bit Unix milliseconds, a 12-bit sequence that keeps ids of the same
+    millisecond in order, 62 random bits. One clock read and one draw of random bytes for all of them: per id,
+    the system call for 8 random bytes cost more than building the id (a batch takes 500)."""
     global _last_ms, _sequence
+    randoms = os.urandom(8 * count)
+    stamps: list[tuple[int, int]] = []
     with _lock:
-        ms = time.time_ns() // 1_000_000
-        if ms <= _last_ms:
-            _sequence += 1
-            if _sequence > 0xFFF:  # more than 4,096 ids in one millisecond: borrow the next one
-                _last_ms += 1
-                _sequence = 0
-            ms = _last_ms
-        else:
-            _last_ms, _sequence = ms, 0
-        sequence = _sequence
-    random = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (ms << 80) | (0x7 << 76) | (sequence << 64) | (0b10 << 62) | random
-    return uuid.UUID(int=value)
+        now = time.time_ns() // 1_000_000
+        for _ in range(count):
+            if now <= _last_ms:
+                _sequence += 1
+                if _sequence > 0xFFF:  # more than 4,096 ids in one millisecond: borrow the next one
+                    _last_ms += 1
+                    _sequence = 0
+            else:
+                _last_ms, _sequence = now, 0
+            stamps.append((_last_ms, _sequence))
+    return [
+        uuid.UUID(
+            int=(ms << 80)
+            | (0x7 << 76)
+            | (sequence << 64)
+            | (0b10 << 62)
+            | (int.from_bytes(randoms[8 * i : 8 * i + 8], "big") & _RANDOM_BITS)
+        )
+        for i, (ms, sequence) in enumerate(stamps)
+    ]

@@ -37,7 +37,7 @@ from hours.audit import audit_many
 from hours.catalogue import repository as catalogue
 from hours.clients.registry import PersonFound, PersonMissing, RegistryClient
 from hours.errors import ItemCode, NotPermitted, RecordConflict, RecordNotFound, RecordRefused
-from hours.ids import uuid7
+from hours.ids import uuid7s
 from hours.ledger import repository as ledger
 from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute_once
 from hours.policy.resolve import PolicyBook, ResolvedRule
@@ -229,7 +229,7 @@ class _Intake:
         """Yearly caps against the live hours already held, then in input order within the batch."""
         keys = [(n.person.person_id, n.record.end_date.year, n.resolved.cap.group) for n in self.new if n.resolved.cap]
         usage = await repository.cap_usage(self.session, keys)
-        for n in self.new:
+        for n, record_id in zip(self.new, uuid7s(len(self.new)), strict=True):
             cap = n.resolved.cap
             key = (n.person.person_id, n.record.end_date.year, cap.group) if cap else None
             used = usage.get(key, ZERO) if key else ZERO
@@ -237,7 +237,7 @@ class _Intake:
             if key is not None:
                 usage[key] = used + credit.hours
             explanation = credit.explanation(n.resolved.rule, n.resolved.jurisdiction.id)
-            n.row = _row(self.submitter, n, credit.hours, explanation, self.status)
+            n.row = _row(record_id, self.submitter, n, credit.hours, explanation, self.status)
 
     async def write(self) -> None:
         """The new records, their pending hours on the totals, the people's profiles, the audit events."""
@@ -447,10 +447,17 @@ def _activity_input(record: RecordFields, person: PersonFound) -> ActivityInput:
     )
 
 
-def _row(submitter: Submitter, n: _New, hours: Decimal, explanation: dict[str, Any], status: Status) -> dict[str, Any]:
+def _row(
+    record_id: uuid.UUID,
+    submitter: Submitter,
+    n: _New,
+    hours: Decimal,
+    explanation: dict[str, Any],
+    status: Status,
+) -> dict[str, Any]:
     record, person, rule = n.record, n.person, n.resolved.rule
     row: dict[str, Any] = {
-        "id": uuid7(),
+        "id": record_id,
         "submitter_type": submitter.type,
         "submitter_id": submitter.id,
         "external_id": getattr(record, "external_id", None),
