@@ -63,8 +63,9 @@ class TotalDeltas:
         self.by_key.setdefault(key, TotalDelta()).add(credited=credited, pending=pending, required=required)
 
 
-_APPLY_DELTAS = text(
-    """
+# Totals rows from one array per column; the numbers as text: asyncpg's binary encoding of a Decimal cost twice
+# as much per row as the whole rest of the statement.
+_TOTALS_FROM_ARRAYS = """
     INSERT INTO person_year_total AS t
         (person_id, year, category, credited, pending, required_credited, required_pending, updated_at)
     SELECT d.person_id, d.year, d.category, d.credited, d.pending, d.required_credited, d.required_pending, now()
@@ -73,7 +74,11 @@ _APPLY_DELTAS = text(
                 CAST(CAST(:required_credited AS text[]) AS numeric[]),
                 CAST(CAST(:required_pending AS text[]) AS numeric[]))
          AS d(person_id, year, category, credited, pending, required_credited, required_pending)
-    ON CONFLICT (person_id, year, category) DO UPDATE SET
+"""
+
+_APPLY_DELTAS = text(
+    _TOTALS_FROM_ARRAYS
+    + """    ON CONFLICT (person_id, year, category) DO UPDATE SET
         credited = t.credited + EXCLUDED.credited,
         pending = t.pending + EXCLUDED.pending,
         required_credited = t.required_credited + EXCLUDED.required_credited,
@@ -89,19 +94,22 @@ async def apply_deltas(session: AsyncSession, deltas: TotalDeltas) -> None:
     if not keys:
         return
     rows = [deltas.by_key[k] for k in keys]
-    await session.execute(
-        _APPLY_DELTAS,
-        {
-            "person_ids": [k[0] for k in keys],
-            "years": [k[1] for k in keys],
-            "categories": [k[2] for k in keys],
-            # As text: asyncpg's binary encoding of a Decimal cost twice as much per row as the whole rest.
-            "credited": [str(r.credited) for r in rows],
-            "pending": [str(r.pending) for r in rows],
-            "required_credited": [str(r.required_credited) for r in rows],
-            "required_pending": [str(r.required_pending) for r in rows],
-        },
-    )
+    values = [(r.credited, r.pending, r.required_credited, r.required_pending) for r in rows]
+    await session.execute(_APPLY_DELTAS, _totals_params(keys, values))
+
+
+def _totals_params(
+    keys: Sequence[TotalKey], values: Sequence[tuple[Decimal, Decimal, Decimal, Decimal]]
+) -> dict[str, Any]:
+    """The arrays of ``_TOTALS_FROM_ARRAYS``: per key, (credited, pending, required_credited, required_pending)."""
+    params: dict[str, Any] = {
+        "person_ids": [k[0] for k in keys],
+        "years": [k[1] for k in keys],
+        "categories": [k[2] for k in keys],
+    }
+    for i, column in enumerate(("credited", "pending", "required_credited", "required_pending")):
+        params[column] = [str(v[i]) for v in values]
+    return params
 
 
 async def insert_entries(session: AsyncSession, entries: Sequence[Mapping[str, Any]]) -> None:
@@ -170,16 +178,8 @@ _DIFFERENCES = text(
 # Writes the recomputed values of the rows found to differ, in the transaction (and so the snapshot) that found
 # them: the check is not run twice. A kept row the ledger and the records know nothing of is set to zero.
 _FIX = text(
-    """
-    INSERT INTO person_year_total AS t
-        (person_id, year, category, credited, pending, required_credited, required_pending, updated_at)
-    SELECT d.person_id, d.year, d.category, d.credited, d.pending, d.required_credited, d.required_pending, now()
-    FROM unnest(CAST(:person_ids AS uuid[]), CAST(:years AS smallint[]), CAST(:categories AS text[]),
-                CAST(CAST(:credited AS text[]) AS numeric[]), CAST(CAST(:pending AS text[]) AS numeric[]),
-                CAST(CAST(:required_credited AS text[]) AS numeric[]),
-                CAST(CAST(:required_pending AS text[]) AS numeric[]))
-         AS d(person_id, year, category, credited, pending, required_credited, required_pending)
-    ON CONFLICT (person_id, year, category) DO UPDATE SET
+    _TOTALS_FROM_ARRAYS
+    + """    ON CONFLICT (person_id, year, category) DO UPDATE SET
         credited = EXCLUDED.credited, pending = EXCLUDED.pending,
         required_credited = EXCLUDED.required_credited, required_pending = EXCLUDED.required_pending,
         updated_at = now()
@@ -196,15 +196,9 @@ async def fix_totals(conn: AsyncConnection, differences: Sequence[Mapping[str, A
     """Sets each differing total to its expected values (``differences`` as ``total_differences`` found them)."""
     if not differences:
         return
-    await conn.execute(
-        _FIX,
-        {
-            "person_ids": [d["person_id"] for d in differences],
-            "years": [d["year"] for d in differences],
-            "categories": [d["category"] for d in differences],
-            "credited": [str(d["expected_credited"]) for d in differences],
-            "pending": [str(d["expected_pending"]) for d in differences],
-            "required_credited": [str(d["expected_required_credited"]) for d in differences],
-            "required_pending": [str(d["expected_required_pending"]) for d in differences],
-        },
-    )
+    keys = [(d["person_id"], d["year"], d["category"]) for d in differences]
+    values = [
+        (d["expected_credited"], d["expected_pending"], d["expected_required_credited"], d["expected_required_pending"])
+        for d in differences
+    ]
+    await conn.execute(_FIX, _totals_params(keys, values))
