@@ -2,13 +2,14 @@ import httpx
 from fastapi import FastAPI
 
 from cekit.app import create_service_app
+from cekit.service_tokens import ServiceTokens
 from cekit.tokens import KeyFetcher
 from certificates.api import ROUTERS
 from certificates.clients.hours import HoursClient
 from certificates.clients.registry import RegistryClient
-from certificates.clients.service_token import ServiceTokens
 from certificates.config import Settings
 from certificates.deps import Services
+from certificates.errors import RegistryUnavailable
 from certificates.keys import KeyStore
 from certificates.models import idempotency_record
 from certificates.partners import wiring as partnering
@@ -47,6 +48,8 @@ def create_app(
             settings.registry_url,
             settings.registry_client_id,
             secret.get_secret_value() if (secret := settings.registry_client_secret) is not None else None,
+            service="certificates",
+            unavailable=RegistryUnavailable,
         )
         own = OwnIssuer(
             issuer_id=settings.issuer_id,

@@ -32,7 +32,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cekit.problems import Conflict, Unauthorized, Unprocessable
-from certificates.clients.service_token import ServiceTokens
+from cekit.service_tokens import ServiceTokens
 from certificates.errors import HoursUnavailable, PersonNotFound
 
 COMPLIANCE_PATH = "/v1/compliance/{person_id}"

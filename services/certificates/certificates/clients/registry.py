@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from certificates.clients.service_token import ServiceTokens
+from cekit.service_tokens import ServiceTokens
 from certificates.errors import PersonNotFound, RegistryUnavailable
 
 IDENTITY_PATH = "/v1/internal/registry/persons/{person_id}/identity"

@@ -15,7 +15,6 @@ Anything but a usable answer — the registry down, slow, refusing our credentia
 ``RegistryUnavailable`` (503 ``registry_unavailable``): the caller retries; nothing was written.
 """
 
-import asyncio
 import logging
 import time
 import uuid
@@ -25,13 +24,13 @@ from typing import Annotated, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cekit.service_tokens import ServiceTokens
 from hours.errors import RegistryUnavailable
 from hours.vocabulary import TitleLevel
 
 log = logging.getLogger("hours.registry")
 
 MAX_LOOKUP_ITEMS = 1000
-TOKEN_PATH = "/v1/auth/token"
 LOOKUP_PATH = "/v1/internal/registry/person-lookups"
 FACTS_PATH = "/v1/internal/registry/persons/{person_id}/facts"
 
@@ -64,13 +63,6 @@ class _LookupAnswer(BaseModel):
     results: list[LookupResult]
 
 
-class _TokenAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    access_token: str
-    expires_in: int = Field(gt=0)
-
-
 class RegistryClient:
     def __init__(
         self,
@@ -84,14 +76,16 @@ class RegistryClient:
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._margin = refresh_margin_seconds
-        self._clock = clock
-        self._token: str | None = None
-        self._token_expires_at = 0.0
-        self._token_lock = asyncio.Lock()
-        self.tokens_fetched = 0
+        self.tokens = ServiceTokens(
+            http,
+            base_url,
+            client_id,
+            client_secret,
+            service="hours",
+            unavailable=RegistryUnavailable,
+            refresh_margin_seconds=refresh_margin_seconds,
+            clock=clock,
+        )
 
     async def lookup_persons(self, items: Sequence[tuple[str, str]]) -> list[PersonFound | PersonMissing]:
         """One result per ``(id_number, name)``, in input order."""
@@ -124,59 +118,9 @@ class RegistryClient:
     async def _send(
         self, method: str, path: str, body: object = None, *, expected: tuple[int, ...] = (200,)
     ) -> httpx.Response:
-        for attempt in (1, 2):
-            token = await self._service_token()
-            try:
-                response = await self._http.request(
-                    method, self._base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}
-                )
-            except httpx.HTTPError as exc:
-                raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
-            if response.status_code == 401 and attempt == 1:
-                self._forget_token(token)  # revoked or rotated keys: one fresh token, then give up
-                continue
-            if response.status_code not in expected:
-                raise RegistryUnavailable(f"The registry answered {method} {path} with {response.status_code}.")
-            return response
-        raise RegistryUnavailable("The registry refused the hours service's token.")
-
-    async def _service_token(self) -> str:
-        if self._token is not None and self._clock() < self._token_expires_at:
-            return self._token
-        async with self._token_lock:  # one fetch for all the requests that found the token stale
-            if self._token is not None and self._clock() < self._token_expires_at:
-                return self._token
-            if not self._client_id or not self._client_secret:
-                raise RegistryUnavailable(
-                    "The hours service has no registry client credentials (HOURS_REGISTRY_CLIENT_ID/_SECRET)."
-                )
-            try:
-                response = await self._http.post(
-                    self._base_url + TOKEN_PATH,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": self._client_id,
-                        "client_secret": self._client_secret,
-                    },
-                )
-            except httpx.HTTPError as exc:
-                raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
-            if response.status_code != 200:
-                raise RegistryUnavailable(
-                    f"The registry refused the hours service's client credentials ({response.status_code})."
-                )
-            try:
-                answer = _TokenAnswer.model_validate_json(response.content)
-            except ValidationError as exc:
-                raise RegistryUnavailable("The registry's token answer could not be read.") from exc
-            self.tokens_fetched += 1
-            self._token = answer.access_token
-            # Refresh a little early, but never treat a short-lived token as already expired.
-            margin = min(self._margin, answer.expires_in / 2)
-            self._token_expires_at = self._clock() + answer.expires_in - margin
-            return self._token
-
-    def _forget_token(self, token: str) -> None:
-        if self._token == token:
-            self._token = None
-            self._token_expires_at = 0.0
+        response = await self.tokens.send(
+            self._http, method, self._base_url + path, json=body, unavailable=RegistryUnavailable, peer="registry"
+        )
+        if response.status_code not in expected:
+            raise RegistryUnavailable(f"The registry answered {method} {path} with {response.status_code}.")
+        return response

@@ -1,10 +1,11 @@
-"""This service's own access token (role ``service``), from the registry by client credentials (RFC 6749 §4.4)::
+"""A service's own access token (role ``service``), from the registry by client credentials (RFC 6749 §4.4)::
 
     POST {registry}/v1/auth/token   grant_type=client_credentials&client_id=…&client_secret=…
                                     → {access_token, expires_in}
 
 The token is cached until shortly before it expires, and dropped at once when a peer refuses it (``forget``).
-It is good for every service of this deployment (the audience is the deployment), so the hours client uses it too.
+It is good for every service of the deployment (the audience is the deployment). Each failure is raised as the
+calling service's own "peer unavailable" error (``unavailable``), a 503 the caller may retry: nothing was done.
 """
 
 import asyncio
@@ -15,9 +16,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from certificates.errors import RegistryUnavailable
-
 TOKEN_PATH = "/v1/auth/token"
+Unavailable = Callable[[str], Exception]
 
 
 class _TokenAnswer(BaseModel):
@@ -28,6 +28,9 @@ class _TokenAnswer(BaseModel):
 
 
 class ServiceTokens:
+    """``service``: the calling service's name, for messages (its settings prefix is ``<SERVICE>_``);
+    ``unavailable``: the error the registry's failures are raised as."""
+
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -35,6 +38,8 @@ class ServiceTokens:
         client_id: str | None,
         client_secret: str | None,
         *,
+        service: str,
+        unavailable: Unavailable,
         refresh_margin_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -42,6 +47,8 @@ class ServiceTokens:
         self._url = registry_url.rstrip("/") + TOKEN_PATH
         self._client_id = client_id
         self._client_secret = client_secret
+        self._service = service
+        self._unavailable = unavailable
         self._margin = refresh_margin_seconds
         self._clock = clock
         self._token: str | None = None
@@ -56,8 +63,10 @@ class ServiceTokens:
             if self._token is not None and self._clock() < self._expires_at:
                 return self._token
             if not self._client_id or not self._client_secret:
-                raise RegistryUnavailable(
-                    "The certificates service has no client credentials (CERTIFICATES_REGISTRY_CLIENT_ID/_SECRET)."
+                prefix = self._service.upper()
+                raise self._unavailable(
+                    f"The {self._service} service has no registry client credentials "
+                    f"({prefix}_REGISTRY_CLIENT_ID/_SECRET)."
                 )
             form = {
                 "grant_type": "client_credentials",
@@ -67,15 +76,15 @@ class ServiceTokens:
             try:
                 response = await self._http.post(self._url, data=form)
             except httpx.HTTPError as exc:
-                raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
+                raise self._unavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
             if response.status_code != 200:
-                raise RegistryUnavailable(
-                    f"The registry refused the certificates service's client credentials ({response.status_code})."
+                raise self._unavailable(
+                    f"The registry refused the {self._service} service's client credentials ({response.status_code})."
                 )
             try:
                 answer = _TokenAnswer.model_validate_json(response.content)
             except ValidationError as exc:
-                raise RegistryUnavailable("The registry's token answer could not be read.") from exc
+                raise self._unavailable("The registry's token answer could not be read.") from exc
             self.fetched += 1
             self._token = answer.access_token
             # Refresh a little early, but never treat a short-lived token as already expired.
@@ -87,18 +96,6 @@ class ServiceTokens:
             self._token = None
             self._expires_at = 0.0
 
-    async def get(
-        self,
-        http: httpx.AsyncClient,
-        url: str,
-        *,
-        params: dict[str, str | list[str]] | None = None,
-        unavailable: Callable[[str], Exception],
-        peer: str,
-    ) -> httpx.Response:
-        """GET with the service token; one fresh token if the peer refused ours (revoked or rotated keys)."""
-        return await self.send(http, "GET", url, params=params, unavailable=unavailable, peer=peer)
-
     async def send(
         self,
         http: httpx.AsyncClient,
@@ -107,11 +104,12 @@ class ServiceTokens:
         *,
         params: dict[str, str | list[str]] | None = None,
         json: Any = None,
-        unavailable: Callable[[str], Exception],
+        unavailable: Unavailable,
         peer: str,
     ) -> httpx.Response:
-        """Any call with the service token, retried once with a fresh token if the peer refused ours. Only for
-        calls the peer makes idempotent (a POST retried after a 401 never ran the first time)."""
+        """A call with the service token, retried once with a fresh token if the peer refused ours (revoked or
+        rotated keys). Only for calls the peer makes idempotent (a POST retried after a 401 never ran the first
+        time). ``unavailable``: the error for this peer."""
         for attempt in (1, 2):
             token = await self.token()
             try:
@@ -124,4 +122,15 @@ class ServiceTokens:
                 self.forget(token)
                 continue
             return response
-        raise unavailable(f"The {peer} service refused the certificates service's token.")
+        raise unavailable(f"The {peer} service refused the {self._service} service's token.")
+
+    async def get(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        *,
+        params: dict[str, str | list[str]] | None = None,
+        unavailable: Unavailable,
+        peer: str,
+    ) -> httpx.Response:
+        return await self.send(http, "GET", url, params=params, unavailable=unavailable, peer=peer)
