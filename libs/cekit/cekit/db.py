@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from cekit.queueing import FifoGate
+
 # Stable constraint names, so Alembic autogenerate and hand-written migrations agree.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -107,6 +109,8 @@ class Reader:
         self._size = size
         self._application_name = application_name
         self._pool: asyncpg.Pool | None = None
+        # Turns in arrival order (asyncpg's own queue lets newcomers overtake waiters; see cekit.queueing).
+        self._turns = FifoGate(size)
 
     async def _acquire_pool(self) -> asyncpg.Pool:
         # Created on first use (min_size 0 opens nothing): a service starts even while its database is down.
@@ -125,12 +129,12 @@ class Reader:
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         pool = await self._acquire_pool()
-        async with pool.acquire() as connection:
+        async with self._turns, pool.acquire() as connection:
             return await connection.fetchrow(sql, *args)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         pool = await self._acquire_pool()
-        async with pool.acquire() as connection:
+        async with self._turns, pool.acquire() as connection:
             rows: list[asyncpg.Record] = await connection.fetch(sql, *args)
             return rows
 

@@ -57,7 +57,6 @@ def create_app(
             region_code=settings.region_code,
             keys=keys,
             reader=app.state.reader,
-            read_slots=settings.db_read_pool_size,
             base_url=settings.public_base_url,
         )
         partners = partnering.start(app, settings, partner_transport)

@@ -328,7 +328,6 @@ async def test_our_status_lists_out_of_reach_is_indeterminate_never_valid(
         region_code="130000",
         keys=KeyStore(keys_dir),
         reader=down,
-        read_slots=1,
         base_url=PUBLIC_BASE_URL,
     )
     try:

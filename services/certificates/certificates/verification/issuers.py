@@ -19,7 +19,6 @@ from jwt import PyJWK
 
 from cekit.db import Reader
 from certificates.keys import KeyStore
-from certificates.queueing import FifoGate
 from certificates.statuslists import repository as status_lists
 
 log = logging.getLogger("certificates.verification")
@@ -83,8 +82,7 @@ class ChainResolver:
 
 class OwnIssuer:
     """This deployment as an issuer: keys from the key directory (parsed once), status from our database, read
-    afresh on every verification (no cache: the next verification after a revocation's commit sees it).
-    ``read_slots``: how many status reads run at once, no more than the reader's connections (``FifoGate``)."""
+    afresh on every verification (no cache: the next verification after a revocation's commit sees it)."""
 
     def __init__(
         self,
@@ -94,7 +92,6 @@ class OwnIssuer:
         region_code: str,
         keys: KeyStore,
         reader: Reader,
-        read_slots: int,
         base_url: str,
     ) -> None:
         self.issuer_id = issuer_id
@@ -102,7 +99,6 @@ class OwnIssuer:
         self.region_code: str | None = region_code
         self._keys = keys
         self._reader = reader
-        self._reads = FifoGate(read_slots)
         self._list_url = re.compile(re.escape(base_url.rstrip("/")) + r"/v1/status-lists/(\d{1,9})")
 
     async def resolve(self, issuer_id: str) -> "OwnIssuer | None":
@@ -120,8 +116,7 @@ class OwnIssuer:
                 raise BadStatusEntry(f"the {ref.purpose} status list {ref.list_url} is not one of this issuer's lists")
             positions.append((int(match.group(1)), ref.index))
         try:
-            async with self._reads:
-                found = await status_lists.read_bits(self._reader, positions)
+            found = await status_lists.read_bits(self._reader, positions)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             log.warning("status lists unreadable: %s", exc)
             raise StatusUnavailable("our status lists cannot be read right now") from exc

@@ -1,12 +1,12 @@
-"""The gate in front of the status reads' connection pool: under load, verifications get their turn in the order
-they asked for it (no request overtaken again and again, which is what made the slowest 1 % wait 4 to 8 times
+"""The gate in front of a read pool (``cekit.db.Reader``): under load, requests get their turn in the order they
+asked for it (no request overtaken again and again, which is what made the slowest 1 % wait 4 to 8 times
 the median), and one given up while waiting takes no turn with it."""
 
 import asyncio
 
 import pytest
 
-from certificates.queueing import FifoGate
+from cekit.queueing import FifoGate
 
 
 async def test_turns_are_given_in_arrival_order_and_a_newcomer_does_not_jump_the_line() -> None:

@@ -2,8 +2,8 @@
 
 asyncpg's pool hands out connections through an ``asyncio.Queue``, which is not fair under load: a connection
 given back wakes the longest waiter, but a request arriving in between takes the connection first, and the woken
-waiter goes back to the *end* of the line. With more verifications in flight than read connections, a few of
-them are overtaken round after round: 32 concurrent verifications on 10 connections, in one process, had a median
+waiter goes back to the *end* of the line. With more requests in flight than connections, a few of them are
+overtaken round after round: 32 concurrent verifications on 10 read connections, in one process, had a median
 of 7 ms but a p99 of 130 ms, and some waited close to a second. In front of the pool, with no more slots than it
 has connections, ``FifoGate`` admits in arrival order and hands a freed slot straight to the longest waiter, so
 the pool itself never has anyone waiting: the same load then had a p99 of 16 ms at the same throughput.
