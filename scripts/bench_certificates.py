@@ -51,12 +51,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import httpx
 import jwt
 
 from launcher.config import Deployment
-from scripts.bench_gateway import Result, _ms, free_port, start_uvicorn
+from scripts.bench_gateway import Result, aiohttp_load, free_port, parse_wrk, result_line, start_uvicorn
 from scripts.bench_hours import (
     REGION,
     CpuWatch,
@@ -180,26 +179,6 @@ def push_and_certify(http: httpx.Client, institution: str, admin: str, people: l
 
 
 # ------------------------------------------------------------------------------------ verification load
-def parse_wrk(out: str) -> Result:
-    total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
-    if total is None:
-        raise SystemExit("cannot read wrk's output:\n" + out)
-    errors = 0
-    if non_2xx := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(non_2xx.group(1))
-    if socket_errors := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        errors += sum(int(n) for n in socket_errors.groups())
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
-    return Result(
-        requests=int(total.group(1)),
-        seconds=_ms(total.group(2) + total.group(3)) / 1000,
-        errors=errors,
-        p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
-        p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
-    )
-
-
 def run_wrk_post(url: str, body: bytes, connections: int, seconds: float, work: Path) -> Result:
     """wrk POSTing the same JSON body over and over (a Lua script sets method, body and content type)."""
     script = work / f"post-{secrets.token_hex(4)}.lua"
@@ -214,37 +193,8 @@ def run_wrk_post(url: str, body: bytes, connections: int, seconds: float, work: 
 
 def _python_posts(args: tuple[str, bytes, int, float]) -> Result:
     url, body, connections, seconds = args
-
-    async def main() -> Result:
-        latencies: list[float] = []
-        errors = 0
-        headers = {"Content-Type": "application/json"}
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
-            deadline = time.perf_counter() + seconds
-
-            async def loop() -> None:
-                nonlocal errors
-                while time.perf_counter() < deadline:
-                    started = time.perf_counter()
-                    try:
-                        async with session.post(url, data=body, headers=headers) as response:
-                            await response.read()
-                            errors += response.status != 200
-                    except aiohttp.ClientError:
-                        errors += 1
-                    latencies.append((time.perf_counter() - started) * 1000)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(loop() for _ in range(connections)))
-            elapsed = time.perf_counter() - started
-        latencies.sort()
-
-        def pct(q: float) -> float:
-            return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
-
-        return Result(len(latencies), elapsed, errors, pct(0.5), pct(0.99))
-
-    return asyncio.run(main())
+    headers = {"Content-Type": "application/json"}
+    return aiohttp_load(lambda session, _: session.post(url, data=body, headers=headers), connections, seconds)
 
 
 def load_post(loadgen: str, url: str, body: bytes, connections: int, seconds: float, work: Path) -> Result:
@@ -252,13 +202,6 @@ def load_post(loadgen: str, url: str, body: bytes, connections: int, seconds: fl
         return run_wrk_post(url, body, connections, seconds, work)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_python_posts, ((url, body, connections, seconds),))
-
-
-def result_line(result: Result) -> str:
-    return (
-        f"{result.rps:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  "
-        f"errors {result.errors}  ({result.requests:,} requests in {result.seconds:.1f} s)"
-    )
 
 
 # ------------------------------------------------------------------------- baseline: bare FastAPI + PyJWT

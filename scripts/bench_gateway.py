@@ -28,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,11 @@ def run_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
         f"Authorization: Bearer {token}",
         url,
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(out: str) -> Result:
+    """A ``wrk --latency`` report: requests, duration, non-2xx and socket errors, p50 and p99."""
     total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
     if total is None:
         raise SystemExit("cannot read wrk's output:\n" + out)
@@ -171,6 +175,51 @@ def run_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
         p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
         p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
     )
+
+
+def result_line(result: Result) -> str:
+    return (
+        f"{result.rps:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  "
+        f"errors {result.errors}  ({result.requests:,} requests in {result.seconds:.1f} s)"
+    )
+
+
+def aiohttp_load(request: Callable[[Any, int], Any], connections: int, seconds: float) -> Result:
+    """The Python stand-in for wrk: ``connections`` loops sending ``request(session, n)`` (an aiohttp request
+    context, ``n`` counting up) for ``seconds``; a non-200 answer or a failed request is an error."""
+    import aiohttp
+
+    async def main() -> Result:
+        latencies: list[float] = []
+        errors = 0
+        counter = 0
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+            deadline = time.perf_counter() + seconds
+
+            async def loop() -> None:
+                nonlocal errors, counter
+                while time.perf_counter() < deadline:
+                    counter += 1
+                    started = time.perf_counter()
+                    try:
+                        async with request(session, counter) as response:
+                            await response.read()
+                            errors += response.status != 200
+                    except aiohttp.ClientError:
+                        errors += 1
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(loop() for _ in range(connections)))
+            elapsed = time.perf_counter() - started
+        latencies.sort()
+
+        def pct(q: float) -> float:
+            return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
+        return Result(len(latencies), elapsed, errors, pct(0.5), pct(0.99))
+
+    return asyncio.run(main())
 
 
 # ------------------------------------------------------------------------------ Python fallback

@@ -61,10 +61,12 @@ from launcher.postgres import port_is_free
 from scripts.bench_gateway import (
     ROOT,
     Result,
-    _ms,
     _process_cpu,
     _system_busy,
+    aiohttp_load,
     free_port,
+    parse_wrk,
+    result_line,
     start_uvicorn,
     wait_until_ok,
 )
@@ -745,9 +747,7 @@ def load_paths(
 
 
 def run_wrk_paths(base: str, paths: list[str], token: str, connections: int, seconds: float, work: Path) -> Result:
-    """wrk with a Lua script rotating over ``paths``; parsed like ``bench_gateway.run_wrk``."""
-    import re
-
+    """wrk with a Lua script rotating over ``paths``."""
     script = work / f"paths-{secrets.token_hex(4)}.lua"
     listed = ",\n".join(json.dumps(path) for path in paths)
     script.write_text(
@@ -758,66 +758,14 @@ def run_wrk_paths(base: str, paths: list[str], token: str, connections: int, sec
     out = subprocess.run(
         [*command, "-H", f"Authorization: Bearer {token}", base], capture_output=True, text=True, check=True
     ).stdout
-    total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
-    if total is None:
-        raise SystemExit("cannot read wrk's output:\n" + out)
-    errors = 0
-    if non_2xx := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(non_2xx.group(1))
-    if socket_errors := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        errors += sum(int(n) for n in socket_errors.groups())
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
-    return Result(
-        requests=int(total.group(1)),
-        seconds=_ms(total.group(2) + total.group(3)) / 1000,
-        errors=errors,
-        p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
-        p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
-    )
+    return parse_wrk(out)
 
 
 def _python_gets(args: tuple[str, list[str], str, int, float]) -> Result:
     base, paths, token, connections, seconds = args
-
-    async def main() -> Result:
-        latencies: list[float] = []
-        errors = 0
-        counter = 0
-        headers = {"Authorization": f"Bearer {token}"}
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
-            deadline = time.perf_counter() + seconds
-
-            async def loop() -> None:
-                nonlocal errors, counter
-                while time.perf_counter() < deadline:
-                    counter += 1
-                    started = time.perf_counter()
-                    try:
-                        async with session.get(base + paths[counter % len(paths)], headers=headers) as response:
-                            await response.read()
-                            errors += response.status != 200
-                    except aiohttp.ClientError:
-                        errors += 1
-                    latencies.append((time.perf_counter() - started) * 1000)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(loop() for _ in range(connections)))
-            elapsed = time.perf_counter() - started
-        latencies.sort()
-
-        def pct(q: float) -> float:
-            return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
-
-        return Result(len(latencies), elapsed, errors, pct(0.5), pct(0.99))
-
-    return asyncio.run(main())
-
-
-def result_line(result: Result) -> str:
-    return (
-        f"{result.rps:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  "
-        f"errors {result.errors}  ({result.requests:,} requests in {result.seconds:.1f} s)"
+    headers = {"Authorization": f"Bearer {token}"}
+    return aiohttp_load(
+        lambda session, n: session.get(base + paths[n % len(paths)], headers=headers), connections, seconds
     )
 
 

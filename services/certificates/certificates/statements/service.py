@@ -250,17 +250,9 @@ async def revoke(
     row = await statements.revoke(session, statement_id, datetime.now(UTC), reason)
     if row is None:
         raise AlreadyRevoked(f"The statement {statement_id} is already revoked.")
-    await status_lists.set_status(session, row.revocation_list_id, row.revocation_index, True)
-    await audit(
-        session,
-        actor,
-        "statement.revoked",
-        "statement",
-        statement_id,
-        reason=reason,
-        details={"person_id": str(row.person_id), "year": row.year, "list": row.revocation_list_id},
+    return await _status_changed(
+        session, services, actor, row, row.revocation_list_id, row.revocation_index, True, "statement.revoked", reason
     )
-    return await _presented(session, services, row)
 
 
 async def suspend(
@@ -279,17 +271,9 @@ async def suspend(
         if fresh is not None and fresh.revoked_at is not None:
             raise AlreadyRevoked(f"The statement {statement_id} is revoked; it cannot be suspended.")
         raise AlreadySuspended(f"The statement {statement_id} is already suspended.")
-    await status_lists.set_status(session, row.suspension_list_id, row.suspension_index, True)
-    await audit(
-        session,
-        actor,
-        "statement.suspended",
-        "statement",
-        statement_id,
-        reason=reason,
-        details={"person_id": str(row.person_id), "year": row.year, "list": row.suspension_list_id},
+    return await _status_changed(
+        session, services, actor, row, row.suspension_list_id, row.suspension_index, True, "statement.suspended", reason
     )
-    return await _presented(session, services, row)
 
 
 async def reinstate(
@@ -307,16 +291,34 @@ async def reinstate(
         if fresh is not None and fresh.revoked_at is not None:
             raise AlreadyRevoked(f"The statement {statement_id} is revoked; revocation is final.")
         raise NotSuspended(f"The statement {statement_id} is not suspended.")
-    await status_lists.set_status(session, row.suspension_list_id, row.suspension_index, False)
-    await audit(
+    return await _status_changed(
         session,
+        services,
         actor,
+        row,
+        row.suspension_list_id,
+        row.suspension_index,
+        False,
         "statement.reinstated",
-        "statement",
-        statement_id,
-        reason=reason,
-        details={"person_id": str(row.person_id), "year": row.year, "list": row.suspension_list_id},
+        reason,
     )
+
+
+async def _status_changed(
+    session: AsyncSession,
+    services: Services,
+    actor: Principal,
+    row: Row[Any],
+    list_id: int,
+    index: int,
+    value: bool,
+    action: str,
+    reason: str,
+) -> StatementOut:
+    """The statement's bit in its revocation or suspension list set to ``value``, audited, and the statement."""
+    await status_lists.set_status(session, list_id, index, value)
+    details = {"person_id": str(row.person_id), "year": row.year, "list": list_id}
+    await audit(session, actor, action, "statement", row.id, reason=reason, details=details)
     return await _presented(session, services, row)
 
 
