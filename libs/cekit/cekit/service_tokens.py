@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TOKEN_PATH = "/v1/auth/token"
@@ -110,12 +111,15 @@ class ServiceTokens:
         """A call with the service token, retried once with a fresh token if the peer refused ours (revoked or
         rotated keys). Only for calls the peer makes idempotent (a POST retried after a 401 never ran the first
         time). ``unavailable``: the error for this peer."""
+        # orjson: httpx's own JSON encoding (the standard library's) cost a person lookup of 500 items 1 ms.
+        content = None if json is None else orjson.dumps(json)
         for attempt in (1, 2):
             token = await self.token()
+            headers = {"Authorization": f"Bearer {token}"}
+            if content is not None:
+                headers["Content-Type"] = "application/json"
             try:
-                response = await http.request(
-                    method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
-                )
+                response = await http.request(method, url, params=params, content=content, headers=headers)
             except httpx.HTTPError as exc:
                 raise unavailable(f"The {peer} service cannot be reached ({type(exc).__name__}).") from exc
             if response.status_code == 401 and attempt == 1:

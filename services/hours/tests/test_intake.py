@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from cekit.testing import asyncpg_url
+from hours.records.schemas import BatchResult
 from hours.testing import Callers, FakePerson, FakeRegistry, new_id_number, record
 
 BATCH = "/v1/learning-records:batch"
@@ -18,7 +19,10 @@ BATCH = "/v1/learning-records:batch"
 async def push(client: httpx.AsyncClient, headers: dict[str, str], *records: dict[str, Any]) -> list[dict[str, Any]]:
     response = await client.post(BATCH, json={"records": list(records)}, headers=headers)
     assert response.status_code == 200, response.text
-    results: list[dict[str, Any]] = response.json()["results"]
+    body = response.json()
+    # The answer is built without the model (for speed); it must be exactly what the model would have written.
+    assert BatchResult.model_validate(body).model_dump(mode="json", exclude_none=True) == body
+    results: list[dict[str, Any]] = body["results"]
     assert len(results) == len(records)
     return results
 

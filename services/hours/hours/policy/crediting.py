@@ -11,7 +11,6 @@ Two steps, because the second needs what the year already holds:
    push the year over the cap.
 """
 
-import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -159,11 +158,6 @@ def compute(
         text = f"{fmt(rate)} h per 1,000 characters × {characters:,} characters = {_exact(exact, hours)}"
         return Computed(hours, text, inputs)
     raise AssertionError(f"unhandled method {method}")  # pragma: no cover - the loader admits no other
-
-
-# ``compute`` is pure and its arguments are frozen values: a batch of 500 records of a few kinds asks it the same
-# few questions, so the answers are kept (bounded; a refusal is not kept, it is raised each time).
-compute_once = functools.lru_cache(maxsize=4096)(compute)
 
 
 def apply_cap(computed: Computed, cap: Cap | None, used_before: Decimal) -> Credit:

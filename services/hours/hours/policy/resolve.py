@@ -24,9 +24,10 @@ from hours.units import ONE_PLACE
 from hours.vocabulary import Activity, Category, TitleLevel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResolvedRule:
-    """Everything the credit arithmetic needs for one record."""
+    """Everything the credit arithmetic needs for one record. The book makes one per resolution and keeps it, so
+    it is compared and hashed by identity: the intake keys its batch's arithmetic by it."""
 
     rule: CreditRule
     pack: Pack  # the pack that holds the rule

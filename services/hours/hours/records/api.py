@@ -3,6 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import Row
 
@@ -18,8 +19,6 @@ from hours.records.schemas import (
     BatchIn,
     BatchResult,
     DeclaredRecord,
-    ItemError,
-    ItemResult,
     Measure,
     RecordOut,
     RecordPage,
@@ -46,9 +45,10 @@ async def push_records(
     body: BatchIn, actor: Institution, session: SessionDep, registry: RegistryDep, book: PolicyDep
 ) -> Response:
     outcomes = await service.push(session, registry, book, actor, body.records, today_in_china())
-    answer = BatchResult(results=[_result(o) for o in outcomes])
-    # Serialised here: FastAPI would validate the finished answer (up to 1,000 results) once more.
-    return Response(answer.model_dump_json(exclude_none=True), media_type="application/json")
+    # Serialised here, straight from the outcomes, in ``BatchResult``'s shape (absent fields left out): a model per
+    # result, validated and dumped, cost 5 µs a record (tests/test_intake.py reads the answer against the model).
+    answer = {"results": [_result_json(o) for o in outcomes]}
+    return Response(orjson.dumps(answer, default=str), media_type="application/json")  # str: asyncpg's UUIDs
 
 
 @router.post(
@@ -155,12 +155,14 @@ def record_out(row: Row[Any]) -> RecordOut:
     )
 
 
-def _result(outcome: service.Outcome) -> ItemResult:
-    error = ItemError(code=outcome.error.code.value, detail=outcome.error.detail) if outcome.error else None
-    return ItemResult(
-        external_id=outcome.external_id,
-        status=outcome.status,
-        record_id=outcome.record_id,
-        credited_hours=outcome.credited_hours,
-        error=error,
-    )
+def _result_json(outcome: service.Outcome) -> dict[str, Any]:
+    """One ``ItemResult`` as JSON: hours as a number, as ``Hours`` serialises them."""
+    result: dict[str, Any] = {} if outcome.external_id is None else {"external_id": outcome.external_id}
+    result["status"] = outcome.status
+    if outcome.record_id is not None:
+        result["record_id"] = outcome.record_id
+    if outcome.credited_hours is not None:
+        result["credited_hours"] = float(outcome.credited_hours)
+    if outcome.error is not None:
+        result["error"] = {"code": outcome.error.code.value, "detail": outcome.error.detail}
+    return result

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import asyncpg
@@ -201,9 +202,14 @@ async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]
 async def _stage(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> asyncpg.Connection:
     """Copies the rows into the connection's staging table; returns that connection."""
     records = []
+    documents: dict[int, str] = {}  # rows often share one explanation object: it is encoded once
     for row in rows:
         values = [row[name] for name in RECORD_NAMES]
-        values[_EXPLANATION] = orjson.dumps(values[_EXPLANATION], default=_decimal).decode()
+        explanation = values[_EXPLANATION]
+        document = documents.get(id(explanation))
+        if document is None:
+            document = documents[id(explanation)] = orjson.dumps(explanation, default=_decimal).decode()
+        values[_EXPLANATION] = document
         records.append(values)
     connection = await driver_connection(session)
     await connection.execute(_CREATE_STAGE)  # its "already exists" notice is dropped: no log listener
@@ -216,6 +222,10 @@ def _decimal(value: object) -> str:
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
+
+# The order of ``uuid.UUID``'s own comparison (and PostgreSQL's), without its Python-level ``__lt__``: sorting a
+# batch's 500 people by it cost 2.5 µs a person.
+_UUID_ORDER = attrgetter("int")
 
 _UPSERT_PROFILES = text(
     """
@@ -240,7 +250,7 @@ async def upsert_profiles(session: AsyncSession, profiles: Mapping[uuid.UUID, Ma
     """The registry's latest facts about each person (one row per person, in id order)."""
     if not profiles:
         return
-    ids = sorted(profiles)
+    ids = sorted(profiles, key=_UUID_ORDER)
     columns = ("region_code", "province_code", "employer_id", "title_level", "industry")
     params: dict[str, list[Any]] = {"person_id": ids}
     for column in columns:

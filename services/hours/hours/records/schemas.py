@@ -53,14 +53,6 @@ class RecordFields(BaseModel):
     characters: int | None = Field(default=None, ge=1, le=100_000_000, description="self_study, publication")
     credits: PositiveHours | None = Field(default=None, le=Decimal(10000), description="credits")
 
-    @property
-    def category_enum(self) -> Category:
-        return Category(self.category)
-
-    @property
-    def activity_enum(self) -> Activity:
-        return Activity(self.activity)
-
 
 class PushedRecord(RecordFields):
     external_id: str = Field(min_length=1, max_length=100, description="the institution's own id of the record")

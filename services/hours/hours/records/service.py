@@ -39,13 +39,13 @@ from hours.clients.registry import PersonFound, PersonMissing, RegistryClient
 from hours.errors import ItemCode, NotPermitted, RecordConflict, RecordNotFound, RecordRefused
 from hours.ids import uuid7s
 from hours.ledger import repository as ledger
-from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute_once
+from hours.policy.crediting import ActivityInput, Computed, CreditRefused, apply_cap, compute
 from hours.policy.resolve import PolicyBook, ResolvedRule
 from hours.records import repository
 from hours.records.checks import Refusal, apply_course, check_content
 from hours.records.schemas import DeclaredRecord, PushedRecord, RecordFields
 from hours.units import ZERO
-from hours.vocabulary import MEASURE_FIELDS, Activity, Category, Status
+from hours.vocabulary import ACTIVITY_OF, CATEGORY_OF, MEASURE_FIELDS, Activity, Status
 
 SubmitterType = Literal["institution", "person", "employer"]
 PersonCheck = Callable[[PersonFound], Refusal | None]
@@ -218,22 +218,29 @@ class _Intake:
 
     def credit(self, book: PolicyBook) -> None:
         """The rule of the person's jurisdiction for the activity, and its arithmetic."""
+        # ``compute`` is pure: a batch of 500 records of a few kinds asks it the same few questions, so each answer
+        # is kept for the batch, keyed by the resolved rule (one object per resolution) and what the arithmetic
+        # reads of the record and the person. A refusal is not kept: it is raised again for each record.
+        answers: dict[tuple[Any, ...], Computed] = {}
         for i in self.fresh:
             record, person = self.records[i], self.people[i]
             try:
                 resolved = book.credit_rule(
                     person.region_code,
-                    Category(record.category),
-                    record.activity_enum,
+                    CATEGORY_OF[record.category],
+                    ACTIVITY_OF[record.activity],
                     record.end_date.year,
                     industry=person.industry,
                 )
-                computed = compute_once(
-                    resolved.rule,
-                    _activity_input(record, person),
-                    hour_length=resolved.hour_length,
-                    conversion=resolved.conversion,
-                )
+                key = (resolved, record.result, person.industry, *_measure(record))
+                computed = answers.get(key)
+                if computed is None:
+                    computed = answers[key] = compute(
+                        resolved.rule,
+                        _activity_input(record, person),
+                        hour_length=resolved.hour_length,
+                        conversion=resolved.conversion,
+                    )
             except CreditRefused as refused:
                 self.refuse(i, ItemCode(refused.code), refused.detail)
                 continue
@@ -243,15 +250,25 @@ class _Intake:
         """Yearly caps against the live hours already held, then in input order within the batch."""
         keys = [(n.person.person_id, n.record.end_date.year, n.resolved.cap.group) for n in self.new if n.resolved.cap]
         usage = await repository.cap_usage(self.session, keys)
+        # Without a cap, a record's explanation is its arithmetic's: records sharing that share the one document.
+        uncapped: dict[int, dict[str, Any]] = {}
         for n, record_id in zip(self.new, uuid7s(len(self.new)), strict=True):
             cap = n.resolved.cap
-            key = (n.person.person_id, n.record.end_date.year, cap.group) if cap else None
-            used = usage.get(key, ZERO) if key else ZERO
-            credit = apply_cap(n.computed, cap, used)
-            if key is not None:
+            if cap is None:
+                hours = n.computed.hours
+                explanation = uncapped.get(id(n.computed))
+                if explanation is None:
+                    credit = apply_cap(n.computed, None, ZERO)
+                    explanation = uncapped[id(n.computed)] = credit.explanation(
+                        n.resolved.rule, n.resolved.jurisdiction.id
+                    )
+            else:
+                key = (n.person.person_id, n.record.end_date.year, cap.group)
+                used = usage.get(key, ZERO)
+                credit = apply_cap(n.computed, cap, used)
                 usage[key] = used + credit.hours
-            explanation = credit.explanation(n.resolved.rule, n.resolved.jurisdiction.id)
-            n.row = _row(record_id, self.submitter, n, credit.hours, explanation, self.status)
+                hours, explanation = credit.hours, credit.explanation(n.resolved.rule, n.resolved.jurisdiction.id)
+            n.row = _row(record_id, self.submitter, n, hours, explanation, self.status)
 
     async def write(self) -> None:
         """The new records with their pending hours on the totals and their audit events (one statement), then
@@ -453,10 +470,22 @@ def profile_of(person: PersonFound) -> dict[str, Any]:
     }
 
 
+def _measure(record: RecordFields) -> tuple[Any, ...]:
+    return (
+        record.days,
+        record.hours,
+        record.minutes,
+        record.months,
+        record.courses_passed,
+        record.characters,
+        record.credits,
+    )
+
+
 def _activity_input(record: RecordFields, person: PersonFound) -> ActivityInput:
     return ActivityInput(
-        activity=record.activity_enum,
-        category=Category(record.category),
+        activity=ACTIVITY_OF[record.activity],
+        category=CATEGORY_OF[record.category],
         days=record.days,
         hours=record.hours,
         minutes=record.minutes,
