@@ -79,3 +79,31 @@ async def test_the_same_batch_twenty_times_with_one_idempotency_key_acts_once(
     assert replay.headers.get("idempotent-replayed") == "true"
     assert replay.json() == firsts[0].json()
     assert (await compliance(client, callers, person))["pending"]["professional"] == 16 + 45
+
+
+async def test_an_external_id_taken_by_a_batch_in_flight_is_a_conflict_and_the_rest_of_the_batch_goes_in(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    # Two people, so the two batches share no person-year lock: both probe for repeats, find none, and write at
+    # the same moment. The record id is the institution's; the second writer must not overwrite nor fail.
+    registry.lookup_delay = 0.05
+    institution = callers.institution()
+    for _ in range(3):
+        first, second = registry.add_person("130102"), registry.add_person("130102")
+        contested = record(first, "training", days=3)
+        rival = record(second, "training", days=2) | {"external_id": contested["external_id"]}
+        bystander = record(second, "exam", result="passed")
+        one, other = await asyncio.gather(
+            client.post(BATCH, json={"records": [contested]}, headers=institution),
+            client.post(BATCH, json={"records": [rival, bystander]}, headers=institution),
+        )
+        assert (one.status_code, other.status_code) == (200, 200)
+        [mine], [theirs, passer_by] = one.json()["results"], other.json()["results"]
+        assert sorted([mine["status"], theirs["status"]]) == ["created", "rejected"]
+        loser = mine if mine["status"] == "rejected" else theirs
+        assert loser["error"]["code"] == "conflict"
+        assert passer_by["status"] == "created"
+        # Only what went in counts: the contested record's hours once, for its one person, and the exam.
+        winner_hours = 24.0 if mine["status"] == "created" else 16.0
+        pending = [(await compliance(client, callers, p))["pending"]["professional"] for p in (first, second)]
+        assert pending == ([24.0, 36.0] if winner_hours == 24.0 else [0.0, 16.0 + 36.0])
