@@ -13,8 +13,9 @@ How a batch is taken, in order (each refusal is that item's answer; the others g
    the course fixes its category and required (必修) flag (``checks.apply_course``; one lookup per batch);
 5. the person's policy pack credits the record (``hours.policy``); a yearly cap is applied against the live
    hours (pending and credited) the person already holds in that cap's group that year, in input order;
-6. the new records with their pending totals and their audit events are written with one statement, the
-   people's profiles with another.
+6. the new records are written, then, from them, in one statement, their pending totals, their audit events
+   and their people's profiles (the registry's facts the records were taken with: a batch of duplicates
+   changes nothing, not even a profile).
 """
 
 import hashlib
@@ -271,8 +272,8 @@ class _Intake:
             n.row = _row(record_id, self.submitter, n, hours, explanation, self.status)
 
     async def write(self) -> None:
-        """The new records with their pending hours on the totals and their audit events (one statement), then
-        the people's profiles."""
+        """The new records, with their pending hours on the totals, their audit events and their people's
+        profiles."""
         inserted = await repository.insert_pending_records(
             self.session, [n.row for n in self.new], self.submitter.principal
         )
@@ -292,7 +293,6 @@ class _Intake:
             for n in lost:
                 # ON CONFLICT waited for the other transaction to commit, so its row is there to compare with.
                 self.results[n.index] = _repeat(n.row["external_id"], again[n.row["external_id"]], n.content_hash)
-        await repository.upsert_profiles(self.session, {p.person_id: profile_of(p) for p in self.people.values()})
 
     def outcomes(self) -> list[Outcome]:
         assert all(o is not None for o in self.results)
