@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import asyncpg
@@ -120,6 +120,7 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
 
 RECORD_NAMES = tuple(name for name, _ in RECORD_COLUMNS)
 _EXPLANATION = RECORD_NAMES.index("explanation")
+_RECORD_VALUES = itemgetter(*RECORD_NAMES)  # a row's values in that order, in one C call
 
 # Records reach PostgreSQL by COPY (binary). Measured per record, against the alternatives: one JSON document for
 # ``json_populate_recordset`` cost PostgreSQL 15 µs to parse; one typed array per column cost asyncpg 10 µs to
@@ -250,7 +251,7 @@ def _copy_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     records = []
     documents: dict[int, str] = {}  # rows often share one explanation object: it is encoded once
     for row in rows:
-        values = [row[name] for name in RECORD_NAMES]
+        values = list(_RECORD_VALUES(row))
         explanation = values[_EXPLANATION]
         document = documents.get(id(explanation))
         if document is None:
