@@ -61,7 +61,7 @@ class Submitter:
     principal: Principal
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Parsed:
     """An item after its own checks: a record, or the reason it was refused."""
 
@@ -70,7 +70,7 @@ class Parsed:
     refusal: Refusal | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     external_id: str | None
     status: Literal["created", "duplicate", "rejected"]
