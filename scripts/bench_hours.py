@@ -975,9 +975,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=2_000, help="people registered by import (default 2,000)")
     parser.add_argument("--batches", type=int, help="batches of new records (default 400; quick 40)")
     parser.add_argument("--batch-size", type=int, default=500, help="records per batch (default 500)")
-    # 8: with 4, a batch's waits (the registry, PostgreSQL's commits) left a fifth of the 2 cores idle, so the figure
-    # measured the client's pace, not the platform's. The answers' p50/p99 are printed next to it.
-    parser.add_argument("--connections", type=int, default=8, help="concurrent batch connections (default 8)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent batch connections (default 4)")
     parser.add_argument("--read-connections", type=int, default=16, help="connections for reads (default 16)")
     parser.add_argument("--read-seconds", type=float, help="seconds of reads per target (default 15; quick 5)")
     parser.add_argument("--year", type=int, default=date.today().year - 1, help="the records' year (default: last)")
