@@ -1,6 +1,7 @@
 """Records in: institutions' batches (each item answered on its own, in input order; the same external_id
 never counts twice) and declarations by people and employers."""
 
+import dataclasses
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -361,3 +362,34 @@ async def test_an_item_that_is_not_even_an_object_is_refused_alone(
     results = await push(client, callers.institution(), "not a record", [1, 2], record(person, days=1))
     assert [r["status"] for r in results] == ["rejected", "rejected", "created"]
     assert results[0]["error"]["code"] == "invalid_record"
+
+
+async def test_a_new_record_brings_the_registrys_latest_facts_and_a_duplicate_changes_nothing(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    # Who may read a person's year follows the employer the registry gave with their latest record.
+    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    institution = callers.institution(uuid.uuid4())
+    person = registry.add_person("130102", employer_id=first)
+    path = f"/v1/compliance/{person.person_id}?year=2026"
+    taken = record(person, "training", days=1)
+    await push(client, institution, taken)
+    assert (await client.get(path, headers=callers.employer(first))).status_code == 200
+
+    moved = dataclasses.replace(person, employer_id=second)
+    registry.people[person.id_number] = moved
+    [result] = await push(client, institution, taken)  # the same record again: nothing new goes in
+    assert result["status"] == "duplicate"
+    assert (await client.get(path, headers=callers.employer(first))).status_code == 200
+    assert (await client.get(path, headers=callers.employer(second))).status_code == 404
+
+    [result] = await push(client, institution, record(moved, "training", days=1))
+    assert result["status"] == "created"
+    assert (await client.get(path, headers=callers.employer(second))).status_code == 200
+    assert (await client.get(path, headers=callers.employer(first))).status_code == 404
+
+    # Facts unchanged since: the profile stays as it is.
+    [result] = await push(client, institution, record(moved, "training", days=1))
+    assert result["status"] == "created"
+    assert (await client.get(path, headers=callers.employer(second))).status_code == 200
+    assert (await client.get(path, headers=callers.employer(third))).status_code == 404
