@@ -1,9 +1,9 @@
 """Compliance of a person in a year, read from the kept totals (never by summing the ledger) and the
 requirement resolved from their jurisdiction, title and industry (``hours.policy.resolve``).
 
-Whose facts: the person's latest registry facts, kept in ``person_profile`` at every intake. A person with no
-record yet is only known to themselves — their token carries their region and industry (title unknown: the
-``none`` row applies); to anyone else they answer 404.
+Whose facts: the person's latest registry facts, kept in ``person_profile`` by every record taken in. A person
+with no record yet is only known to themselves — their token carries their region and industry (title unknown:
+the ``none`` row applies); to anyone else they answer 404.
 """
 
 import uuid
