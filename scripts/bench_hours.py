@@ -55,7 +55,7 @@ import asyncpg
 import httpx
 
 from cekit.identifiers import credit_check_character, id_check_character, organisation_check_character
-from hours.ids import uuid7
+from cekit.ids import uuid7
 from launcher.config import SERVICES, Deployment
 from launcher.postgres import port_is_free
 from scripts.bench_gateway import (

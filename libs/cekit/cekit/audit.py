@@ -1,6 +1,8 @@
 """The audit trail: every state change records who, when, what and why, in the same transaction as the change.
 
 Each service keeps its own ``audit_event`` table (its own database); the table shape is shared infrastructure.
+Events' ids are time-ordered (``cekit.ids``): the trail only grows, so new ids belong at the right edge of its
+primary-key index, and an object's events sort by id as they happened.
 """
 
 import uuid
@@ -12,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cekit.context import request_id_var
+from cekit.ids import uuid7
 from cekit.tokens import Principal
 
 
@@ -50,7 +53,7 @@ async def record_audit(
         actor_name, roles = actor, ""
     await session.execute(
         insert(table).values(
-            id=uuid.uuid4(),
+            id=uuid7(),
             occurred_at=datetime.now(UTC),
             actor=actor_name,
             actor_roles=roles,

@@ -169,11 +169,15 @@ async def test_every_transition_is_audited(
     conn = await asyncpg.connect(asyncpg_url(database_url))
     try:
         rows = await conn.fetch(
-            "SELECT action, actor_roles, reason, details FROM audit_event WHERE object_id = $1 ORDER BY occurred_at",
+            "SELECT id, action, actor_roles, reason, details FROM audit_event WHERE object_id = $1 "
+            "ORDER BY occurred_at",
             record_id,
         )
     finally:
         await conn.close()
+    # The trail's ids are time-ordered (the batch's as the single transitions'): sorted by id, it reads the same.
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    assert all(r["id"].version == 7 for r in rows)
     assert [(r["action"], r["actor_roles"], r["reason"]) for r in rows] == [
         ("record.created", "institution", None),
         ("record.first_reviewed", "employer_admin", "looks right"),

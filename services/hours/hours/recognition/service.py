@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cekit.ids import uuid7
 from cekit.tokens import Principal
 from hours import access
 from hours.audit import audit, audit_many
 from hours.clients.registry import PersonMissing, RegistryClient
 from hours.errors import PersonNotFound, RecordConflict, RecordRefused
-from hours.ids import uuid7
 from hours.ledger import repository as ledger
 from hours.models import learning_record, recognised_entry
 from hours.recognition.schemas import (

@@ -1,9 +1,10 @@
-"""Record ids (UUIDv7, RFC 9562 §5.7): a batch's ids sort in input order, after every earlier id, and never repeat."""
+"""Time-ordered ids (UUIDv7, RFC 9562 §5.7): ids made in one call sort in order, after every earlier id, and
+never repeat."""
 
 import time
 import uuid
 
-from hours.ids import uuid7, uuid7s
+from cekit.ids import uuid7, uuid7s
 
 
 def test_a_batch_of_ids_is_ascending_unique_and_version_7() -> None:
