@@ -78,14 +78,15 @@ SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under the session's open transaction, for a bulk statement on the ingestion path
-    (typed arrays bound in asyncpg's binary format, without SQLAlchemy's per-parameter processing). It must follow
-    a statement of the session: asyncpg only enters the transaction on the session's first statement, and a
-    statement before that would commit on its own."""
+    (typed arrays bound in asyncpg's binary format, without SQLAlchemy's per-parameter processing). asyncpg
+    enters the session's transaction only with the session's first statement, and a statement on the driver
+    before that would commit on its own: when the session has run nothing yet, a ``SELECT 1`` of the session
+    opens the transaction first (one round trip, on that path only)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
     if not driver.is_in_transaction():
-        raise RuntimeError("driver_connection: run a statement of the session first, so that it is in a transaction")
+        await session.execute(text("SELECT 1"))
     return driver
 
 

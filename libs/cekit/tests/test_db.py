@@ -59,10 +59,7 @@ async def test_a_bulk_statement_on_the_driver_connection_commits_or_rolls_back_w
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE IF NOT EXISTS bulk_target (n int)"))
         async with sessions() as session:
-            with pytest.raises(RuntimeError, match="first"):
-                await driver_connection(session)  # no statement yet: asyncpg is not in the transaction
-            await session.execute(text("SELECT 1"))
-            connection = await driver_connection(session)
+            connection = await driver_connection(session)  # no statement yet: it opens the transaction itself
             await connection.execute("INSERT INTO bulk_target SELECT unnest($1::int[])", [1, 2, 3])
             await session.rollback()
         async with sessions() as session:

@@ -1,13 +1,17 @@
 """Caps and the never-twice rule hold when requests race: two batches posted at the same moment for the same
 person never together exceed the Hebei university cap (000 art. 7(4)); the same batch posted 20 times at once
-creates its records once, with or without an Idempotency-Key."""
+creates its records once, with or without an Idempotency-Key. Only records under a yearly cap wait for their
+person-year's lock."""
 
 import asyncio
 from datetime import date
 from typing import Any
 
+import asyncpg
 import httpx
 
+from cekit.testing import asyncpg_url
+from hours.ledger.repository import lock_key
 from hours.testing import Callers, FakePerson, FakeRegistry, record
 
 BATCH = "/v1/learning-records:batch"
@@ -107,3 +111,34 @@ async def test_an_external_id_taken_by_a_batch_in_flight_is_a_conflict_and_the_r
         winner_hours = 24.0 if mine["status"] == "created" else 16.0
         pending = [(await compliance(client, callers, p))["pending"]["professional"] for p in (first, second)]
         assert pending == ([24.0, 36.0] if winner_hours == 24.0 else [0.0, 16.0 + 36.0])
+
+
+async def test_only_a_record_under_a_yearly_cap_waits_for_its_person_years_lock(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers, database_url: str
+) -> None:
+    person = registry.add_person("130102")
+    holder = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        # Another request holds the person-year (a reviewer certifying one of the person's records, say).
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute("SELECT pg_advisory_xact_lock($1)", lock_key(person.person_id, 2026))
+        # An exam credits a flat amount under no cap (000 art. 7(1)): it reads nothing the holder may change.
+        exam = await asyncio.wait_for(
+            client.post(
+                BATCH, json={"records": [record(person, "exam", result="passed")]}, headers=callers.institution()
+            ),
+            timeout=10,
+        )
+        assert exam.json()["results"][0]["status"] == "created"
+        # University study is capped at 90 h a year (000 art. 7(4)): it waits until the holder is done.
+        capped = asyncio.create_task(
+            client.post(BATCH, json={"records": [university(person, 2)]}, headers=callers.institution())
+        )
+        await asyncio.sleep(0.5)
+        assert not capped.done()
+        await transaction.commit()
+        answer = await asyncio.wait_for(capped, timeout=10)
+        assert answer.json()["results"][0]["status"] == "created"
+    finally:
+        await holder.close()

@@ -1,10 +1,12 @@
 """Every query of the ledger and its totals.
 
-Concurrency: every change to a person's hours in a year (intake, certification, rejection, withdrawal) first
-takes ``pg_advisory_xact_lock`` on that person-year, held to the end of the transaction. Caps are read after
+Concurrency: every change to a person's hours in a year that reads what another may change first takes
+``pg_advisory_xact_lock`` on that person-year, held to the end of the transaction: certification, rejection,
+withdrawal, an employer's signed snapshot, and the intake of a record under a yearly cap. Caps are read after
 the lock, so two concurrent requests for the same person-year run one after the other and never together
-exceed a cap. A batch locks all its person-years in one statement, in ascending key order, so two batches
-sharing people cannot deadlock.
+exceed a cap. A record under no cap reads nothing of the kind: its intake adds its pending hours to the totals
+under the totals row's own lock. A batch locks all its person-years in one statement, in ascending key order,
+so two batches sharing people cannot deadlock.
 """
 
 import hashlib

@@ -236,8 +236,7 @@ async def insert_pending_records(
 ) -> set[uuid.UUID]:
     """The intake's write (see above): inserts the records that are new, adds their hours to the totals as
     pending, audits each and refreshes their people's profiles; returns the ids inserted. ``records`` are as the
-    COPY takes them: values in ``RECORD_NAMES`` order, the explanation as JSON text. Must follow another
-    statement of the session (see ``cekit.db.driver_connection``); the intake always probes for repeats first."""
+    COPY takes them: values in ``RECORD_NAMES`` order, the explanation as JSON text."""
     if not records:
         return set()
     connection = await driver_connection(session)
@@ -255,8 +254,7 @@ async def insert_pending_records(
 
 async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
     """Inserts the rows that are new; returns the ids of those inserted (a row whose (submitter, external_id)
-    another transaction took meanwhile is skipped). Must follow another statement of the session (see
-    ``cekit.db.driver_connection``)."""
+    another transaction took meanwhile is skipped)."""
     if not rows:
         return set()
     connection = await driver_connection(session)

@@ -6,16 +6,19 @@ How a batch is taken, in order (each refusal is that item's answer; the others g
 1. each item is checked on its own: its schema, its dates, its measure against the activity and the date
    range; an ``external_id`` that occurs twice in the batch refuses both items (``duplicate_in_batch``);
 2. one registry lookup for all remaining items: the person must be registered and the name must match;
-3. the person-years of the batch are locked (``ledger.repository.lock_person_years``);
-4. an ``(submitter, external_id)`` seen before is a ``duplicate`` when the content is identical (answered with
+3. an ``(submitter, external_id)`` seen before is a ``duplicate`` when the content is identical (answered with
    the original record) and a ``conflict`` otherwise — corrections go through a reversal, never an overwrite;
    a record citing a ``course_code`` must find it in the subject catalogue of its year, applying to the person;
    the course fixes its category and required (必修) flag (``checks.apply_course``; one lookup per batch);
-5. the person's policy pack credits the record (``hours.policy``); a yearly cap is applied against the live
-   hours (pending and credited) the person already holds in that cap's group that year, in input order;
+4. the person's policy pack credits the record (``hours.policy``);
+5. the person-years of the records under a yearly cap are locked (``ledger.repository.lock_person_years``), and
+   each cap is applied against the live hours (pending and credited) the person already holds in that cap's
+   group that year, in input order. A record under no cap reads nothing that another request changes, so its
+   person-year is not locked: its pending hours are added to the totals row by row, under the row's own lock;
 6. the new records are written, then, from them, in one statement, their pending totals, their audit events
    and their people's profiles (the registry's facts the records were taken with: a batch of duplicates
-   changes nothing, not even a profile).
+   changes nothing, not even a profile). An ``external_id`` another batch took after step 3 is found there
+   (``insert_pending_records``) and answered as in step 3.
 """
 
 import hashlib
@@ -147,10 +150,10 @@ async def take(
     intake = _Intake(session, submitter, items, status)
     await intake.identify(registry, person_check)  # 2
     if intake.people:
-        await ledger.lock_person_years(session, intake.person_years())  # 3: one at a time per person-year
-        await intake.drop_repeats()  # 4
+        await intake.drop_repeats()  # 3
         await intake.apply_courses()
-        intake.credit(book)  # 5
+        intake.credit(book)  # 4
+        await ledger.lock_person_years(session, intake.capped_person_years())  # 5: a cap's reads, one at a time
         await intake.apply_caps()
         await intake.write()  # 6
     return intake.outcomes()
@@ -188,8 +191,8 @@ class _Intake:
             self.people[i] = answer
             self.hashes[i] = content_hash(self.records[i], answer.person_id)
 
-    def person_years(self) -> set[ledger.PersonYear]:
-        return {(self.people[i].person_id, self.records[i].end_date.year) for i in self.people}
+    def capped_person_years(self) -> set[ledger.PersonYear]:
+        return {(n.person.person_id, n.record.end_date.year) for n in self.new if n.resolved.cap is not None}
 
     async def drop_repeats(self) -> None:
         """An (submitter, external_id) seen before: a duplicate when identical, a conflict otherwise."""
