@@ -355,6 +355,23 @@ async def test_caps_count_the_years_live_hours_across_batches(
     assert third["credited_hours"] == 8.0
 
 
+async def test_a_repeated_record_in_a_batch_takes_no_share_of_a_cap(
+    client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
+) -> None:
+    # 001 §2.2: self-study and publications together ≤ 50 h a year. The repeat is answered as a duplicate and the
+    # new record gets what the year has left, as if the repeat had not been sent.
+    person = registry.add_person("510104")
+    institution = callers.institution()
+    publication = record(person, "publication", characters=20000)
+    [first] = await push(client, institution, publication)
+    assert first["credited_hours"] == 40.0
+    repeat, new = await push(client, institution, publication, record(person, "self_study", characters=8000))
+    assert (repeat["status"], repeat["record_id"], repeat["credited_hours"]) == ("duplicate", first["record_id"], 40.0)
+    assert (new["status"], new["credited_hours"]) == ("created", 8.0)
+    [last] = await push(client, institution, record(person, "self_study", characters=5000))
+    assert last["credited_hours"] == 2.0  # 48 of 50 h held: the repeat counted once
+
+
 async def test_an_item_that_is_not_even_an_object_is_refused_alone(
     client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers
 ) -> None:

@@ -157,13 +157,14 @@ _PROFILES_ON_CONFLICT = """ON CONFLICT (person_id) DO UPDATE SET
 # pending hours on the person-year totals, their audit events ("record.created", one per record) and their
 # people's profiles are then made from those rows by one statement, so Python neither builds nor encodes the
 # totals', the events' and the profiles' arrays (they cost the intake 12 µs a record). The totals follow
-# ``ledger.repository.apply_deltas``: rows in key order, a zero delta skipped. The COPY fails only when another
-# transaction took one of the batch's (submitter, external_id) after the intake's probe for repeats: the
-# savepoint undoes it, and the rows go the slower way, through the staging table and ``ON CONFLICT DO
-# NOTHING``, where only the rows actually inserted count. Measured on PostgreSQL's side: 34 µs a record the
-# direct way, 41 through the staging table. The events' ids are made here, time-ordered (``cekit.ids``), one per
-# record ($6 beside the records' ids in $5): ``gen_random_uuid()`` cost PostgreSQL 4 µs a row (a strong random
-# draw each), and its random ids land all over the primary-key index instead of at its right edge.
+# ``ledger.repository.apply_deltas``: rows in key order, a zero delta skipped. The COPY fails when one of the
+# batch's (submitter, external_id) is taken (a repeat, or another batch's in flight): the savepoint undoes it,
+# and the intake looks for repeats and sends the rest the slower way (``insert_pending_records``), through the
+# staging table and ``ON CONFLICT DO NOTHING``, where only the rows actually inserted count. Measured on
+# PostgreSQL's side: 34 µs a record the direct way, 41 through the staging table. The events' ids are made
+# here, time-ordered (``cekit.ids``), one per record ($6 beside the records' ids in $5): ``gen_random_uuid()``
+# cost PostgreSQL 4 µs a row (a strong random draw each), and its random ids land all over the primary-key index
+# instead of at its right edge.
 _PENDING_OF_INSERTED = f"""
     totals AS (
         INSERT INTO person_year_total AS t (person_id, year, category, pending, required_pending, updated_at)
@@ -231,25 +232,40 @@ _INSERT_STAGED_PENDING = f"""
 """  # noqa: S608 - constant names; values are copied
 
 
-async def insert_pending_records(
-    session: AsyncSession, records: Sequence[Sequence[Any]], actor: Principal
-) -> set[uuid.UUID]:
-    """The intake's write (see above): inserts the records that are new, adds their hours to the totals as
-    pending, audits each and refreshes their people's profiles; returns the ids inserted. ``records`` are as the
-    COPY takes them: values in ``RECORD_NAMES`` order, the explanation as JSON text."""
+async def copy_new_records(session: AsyncSession, records: Sequence[Sequence[Any]], actor: Principal) -> bool:
+    """The intake's write (see above) for records taken to be new: copies them in, adds their hours to the
+    totals as pending, audits each and refreshes their people's profiles. False, with nothing written (the
+    savepoint undone), when one of their (submitter, external_id) is taken. ``records`` are as the COPY takes
+    them: values in ``RECORD_NAMES`` order, the explanation as JSON text."""
     if not records:
-        return set()
+        return True
     connection = await driver_connection(session)
     ids = [record[_ID] for record in records]
-    params = (datetime.now(UTC), actor.subject, " ".join(actor.roles), request_id_var.get(), ids, uuid7s(len(ids)))
     try:
         async with connection.transaction():  # a savepoint: a failed COPY undoes only itself
             await connection.copy_records_to_table("learning_record", records=records, columns=RECORD_NAMES)
     except asyncpg.UniqueViolationError:
-        await _stage(connection, records)
-        return {row[0] for row in await connection.fetch(_INSERT_STAGED_PENDING, *params)}
-    await connection.fetchval(_PENDING_OF_COPIED, *params)
-    return set(ids)
+        return False
+    await connection.fetchval(_PENDING_OF_COPIED, *_stamp(actor), ids, uuid7s(len(ids)))
+    return True
+
+
+async def insert_pending_records(
+    session: AsyncSession, records: Sequence[Sequence[Any]], actor: Principal
+) -> set[uuid.UUID]:
+    """As ``copy_new_records``, through the staging table and ``ON CONFLICT DO NOTHING``: a record whose
+    (submitter, external_id) another transaction took meanwhile is skipped. Returns the ids inserted."""
+    if not records:
+        return set()
+    connection = await driver_connection(session)
+    ids = [record[_ID] for record in records]
+    await _stage(connection, records)
+    return {row[0] for row in await connection.fetch(_INSERT_STAGED_PENDING, *_stamp(actor), ids, uuid7s(len(ids)))}
+
+
+def _stamp(actor: Principal) -> tuple[datetime, str, str, str | None]:
+    """The audit events' when, who, in which roles, and the request: $1 to $4 of the intake's statements."""
+    return datetime.now(UTC), actor.subject, " ".join(actor.roles), request_id_var.get()
 
 
 async def insert_records(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
