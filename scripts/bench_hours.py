@@ -791,7 +791,7 @@ records AS (
     SELECT record_id, 'institution', CAST($5 AS uuid), 'gen-' || (p * $3 + k), person_id, '130102', 'health',
            'intermediate', year, category, activity, '生成的课程', make_date(year, 1 + k % 12, 1),
            make_date(year, 1 + k % 12, 2),
-           'passed', required, hours, hours, '130000.' || activity, '000 art. 7', $6::jsonb, 'certified',
+           'passed', required, hours, hours, '130000.' || activity, '000 art. 7', CAST($6 AS text)::json, 'certified',
            lpad(to_hex(p * $3 + k), 64, '0')
     FROM g
 ),
@@ -799,7 +799,7 @@ ledger AS (
     INSERT INTO ledger_entry
         (kind, person_id, year, category, required, hours, record_id, rule, source, explanation, actor)
     SELECT 'credit', person_id, year, category, required, hours, record_id, '130000.' || activity, '000 art. 7',
-           $6::jsonb, 'bench'
+           CAST($6 AS text)::jsonb, 'bench'
     FROM g
 )
 INSERT INTO person_year_total (person_id, year, category, credited, pending, required_credited, required_pending)

@@ -113,7 +113,7 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cap_group", "text"),
     ("rule", "text"),
     ("source", "text"),
-    ("explanation", "jsonb"),
+    ("explanation", "json"),
     ("status", "text"),
     ("content_hash", "text"),
 )
