@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from asyncpg.pgproto.pgproto import UUID as AsyncpgUUID
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from cekit.service_tokens import ServiceTokens
 from hours.errors import RegistryUnavailable
@@ -35,14 +36,24 @@ LOOKUP_PATH = "/v1/internal/registry/person-lookups"
 FACTS_PATH = "/v1/internal/registry/persons/{person_id}/facts"
 
 
+def _asyncpg_uuid(value: object) -> object:
+    """A UUID's text read as asyncpg's UUID (a ``uuid.UUID``; an invalid text is a ``ValueError``, so a validation
+    error). A batch writes each person's ids with its records and hashes their text into each record's content
+    hash: asyncpg sends its own UUIDs as they are and makes their text ten times faster than ``uuid.UUID``."""
+    return AsyncpgUUID(value) if isinstance(value, str) else value
+
+
+RegistryUUID = Annotated[uuid.UUID, BeforeValidator(_asyncpg_uuid)]
+
+
 class PersonFound(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     status: Literal["found"]
-    person_id: uuid.UUID
+    person_id: RegistryUUID
     region_code: str = Field(min_length=6, max_length=6)
     province_code: str = Field(min_length=6, max_length=6)
-    employer_id: uuid.UUID | None
+    employer_id: RegistryUUID | None
     title_level: TitleLevel
     industry: str
 
