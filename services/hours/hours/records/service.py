@@ -6,19 +6,23 @@ How a batch is taken, in order (each refusal is that item's answer; the others g
 1. each item is checked on its own: its schema, its dates, its measure against the activity and the date
    range; an ``external_id`` that occurs twice in the batch refuses both items (``duplicate_in_batch``);
 2. one registry lookup for all remaining items: the person must be registered and the name must match;
-3. an ``(submitter, external_id)`` seen before is a ``duplicate`` when the content is identical (answered with
-   the original record) and a ``conflict`` otherwise — corrections go through a reversal, never an overwrite;
-   a record citing a ``course_code`` must find it in the subject catalogue of its year, applying to the person;
+3. a record citing a ``course_code`` must find it in the subject catalogue of its year, applying to the person;
    the course fixes its category and required (必修) flag (``checks.apply_course``; one lookup per batch);
 4. the person's policy pack credits the record (``hours.policy``);
 5. the person-years of the records under a yearly cap are locked (``ledger.repository.lock_person_years``), and
    each cap is applied against the live hours (pending and credited) the person already holds in that cap's
    group that year, in input order. A record under no cap reads nothing that another request changes, so its
    person-year is not locked: its pending hours are added to the totals row by row, under the row's own lock;
-6. the new records are written, then, from them, in one statement, their pending totals, their audit events
-   and their people's profiles (the registry's facts the records were taken with: a batch of duplicates
-   changes nothing, not even a profile). An ``external_id`` another batch took after step 3 is found there
-   (``insert_pending_records``) and answered as in step 3.
+6. the records are copied in, then, from them, in one statement, their pending totals, their audit events and
+   their people's profiles (the registry's facts the records were taken with: a batch of duplicates changes
+   nothing, not even a profile).
+
+The records are taken to be new, as a batch usually is (looking for repeats first cost 4 µs a record). An
+``(submitter, external_id)`` seen before makes the copy fail: it is undone, the repeats are found, and the rest
+go through steps 3–6 again (a repeat must take no share of a cap), written through ``ON CONFLICT`` this time,
+since another batch in flight may take one of their external_ids meanwhile. A repeat is a ``duplicate`` when its
+content is identical (answered with the original record) and a ``conflict`` otherwise — corrections go through
+a reversal, never an overwrite.
 """
 
 import hashlib
@@ -146,19 +150,15 @@ async def take(
     status: Status = Status.PENDING,
     person_check: PersonCheck | None = None,
 ) -> list[Outcome]:
-    """Steps 2–6. One outcome per item, in input order."""
+    """Steps 2–6 (and the repeats). One outcome per item, in input order."""
     intake = _Intake(session, submitter, items, status)
     await intake.identify(registry, person_check)  # 2
     if intake.people:
-        # A batch is usually all new: it is credited and copied in without looking for repeats first (a probe of
-        # the unique index per record cost 4 µs a record). When one of its external_ids is taken, the copy is
-        # undone and the batch goes the careful way: repeats found first, the rest credited again (a repeat must
-        # not use up a cap), then written through ON CONFLICT.
-        await intake.settle(book, sorted(intake.people))  # 4, 5
-        if not await intake.copy_in():  # 6
-            await intake.drop_repeats()  # 3
-            await intake.settle(book, intake.fresh)  # 4, 5
-            await intake.write()  # 6
+        await intake.settle(book, sorted(intake.people))  # 3–5, all taken to be new
+        if not await intake.copy_in():  # 6; False: an external_id was seen before
+            await intake.drop_repeats()
+            await intake.settle(book, intake.fresh)  # 3–5 again, without the repeats
+            await intake.write()  # 6, through ON CONFLICT
     return intake.outcomes()
 
 
@@ -195,7 +195,7 @@ class _Intake:
             self.hashes[i] = content_hash(self.records[i], answer.person_id)
 
     async def settle(self, book: PolicyBook, fresh: list[int]) -> None:
-        """Steps 4 and 5 for the records taken to be new (a second call starts over with fewer)."""
+        """Steps 3 to 5 for the records taken to be new (a second call starts over with fewer)."""
         for i in fresh:
             self.results[i] = None
         self.fresh, self.new = fresh, []
