@@ -155,6 +155,16 @@ async def test_a_whole_batch_that_is_not_one_is_a_problem(client: httpx.AsyncCli
     assert too_many.json()["code"] == "validation_failed"
     empty = await client.post(BATCH, json={"records": []}, headers=callers.institution())
     assert empty.status_code == 422
+    # The batch router parses bodies with orjson (cekit.routing): broken JSON, and JSON's forbidden NaN, are still
+    # a 422 problem that says where, never a 500.
+    for body in (b'{"records": [{"external_id": "r-1",', b'{"records": [NaN]}'):
+        broken = await client.post(
+            BATCH, content=body, headers={**callers.institution(), "Content-Type": "application/json"}
+        )
+        assert broken.status_code == 422
+        assert broken.headers["content-type"] == "application/problem+json"
+        assert broken.json()["code"] == "validation_failed"
+        assert broken.json()["errors"][0]["code"] == "json_invalid"
 
 
 async def test_only_institutions_push(client: httpx.AsyncClient, registry: FakeRegistry, callers: Callers) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Row
 from cekit.auth import PrincipalDep, require_roles
 from cekit.db import SessionDep
 from cekit.problems import problem_responses
+from cekit.routing import OrjsonRoute
 from cekit.tokens import Principal
 from hours import access
 from hours.clock import today_in_china
@@ -28,7 +29,7 @@ from hours.records.schemas import (
 from hours.reviews import service as reviews
 from hours.vocabulary import MEASURE_FIELDS, Status
 
-router = APIRouter(tags=["learning records"])
+router = APIRouter(tags=["learning records"], route_class=OrjsonRoute)  # batches of up to 1,000 records
 
 Institution = Annotated[Principal, Depends(require_roles(access.INSTITUTION))]
 Declarant = Annotated[Principal, Depends(require_roles(access.PERSON, access.EMPLOYER))]

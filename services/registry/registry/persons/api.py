@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from cekit.auth import require_roles
 from cekit.db import ReaderDep, SessionDep
 from cekit.problems import problem_responses
+from cekit.routing import OrjsonRoute
 from cekit.tokens import Principal
 from registry import policy, regions
 from registry.deps import CipherDep
@@ -39,7 +40,7 @@ from registry.persons.service import PersonView
 from registry.schemas import IndustryFilter, RegionFilter
 
 router = APIRouter(tags=["persons"])
-internal_router = APIRouter(tags=["internal"])
+internal_router = APIRouter(tags=["internal"], route_class=OrjsonRoute)  # lookups of up to 1,000 people
 
 Registrar = Annotated[Principal, Depends(require_roles(*policy.PERSON_REGISTRARS))]
 Reader = Annotated[Principal, Depends(require_roles(*policy.PERSON_READERS))]
