@@ -86,7 +86,7 @@ class Outcome:
     error: Refusal | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _New:
     index: int
     record: RecordFields
