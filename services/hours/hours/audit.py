@@ -57,7 +57,7 @@ async def audit_many(
     events: Sequence[tuple[uuid.UUID, dict[str, Any]]],
 ) -> None:
     """One audit event per object (object id, details), in one statement. The events' ids are time-ordered, as
-    the intake's are (``records.repository.insert_pending_records``)."""
+    the intake's are (``records.repository``)."""
     if not events:
         return
     await session.execute(

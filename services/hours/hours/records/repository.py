@@ -83,43 +83,41 @@ async def cap_usage(
     return {(row[0], row[1], row[2]): row[3] for row in rows}
 
 
-RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "uuid"),
-    ("submitter_type", "text"),
-    ("submitter_id", "uuid"),
-    ("external_id", "text"),
-    ("person_id", "uuid"),
-    ("region_code", "text"),
-    ("employer_id", "uuid"),
-    ("industry", "text"),
-    ("title_level", "text"),
-    ("year", "smallint"),
-    ("category", "text"),
-    ("activity", "text"),
-    ("title", "text"),
-    ("start_date", "date"),
-    ("end_date", "date"),
-    ("result", "text"),
-    ("course_code", "text"),
-    ("required", "boolean"),
-    ("days", "integer"),
-    ("hours", "numeric"),
-    ("minutes", "integer"),
-    ("months", "integer"),
-    ("courses_passed", "integer"),
-    ("characters", "integer"),
-    ("credits", "numeric"),
-    ("credit_hours", "numeric"),
-    ("cap_group", "text"),
-    ("rule", "text"),
-    ("source", "text"),
-    ("explanation", "json"),
-    ("status", "text"),
-    ("content_hash", "text"),
+# The columns a new record is copied in with, in the order of the values (``records.service._row``).
+RECORD_NAMES: tuple[str, ...] = (
+    "id",
+    "submitter_type",
+    "submitter_id",
+    "external_id",
+    "person_id",
+    "region_code",
+    "employer_id",
+    "industry",
+    "title_level",
+    "year",
+    "category",
+    "activity",
+    "title",
+    "start_date",
+    "end_date",
+    "result",
+    "course_code",
+    "required",
+    "days",
+    "hours",
+    "minutes",
+    "months",
+    "courses_passed",
+    "characters",
+    "credits",
+    "credit_hours",
+    "cap_group",
+    "rule",
+    "source",
+    "explanation",
+    "status",
+    "content_hash",
 )
-
-
-RECORD_NAMES = tuple(name for name, _ in RECORD_COLUMNS)
 _ID, _EXPLANATION = RECORD_NAMES.index("id"), RECORD_NAMES.index("explanation")
 _RECORD_VALUES = itemgetter(*RECORD_NAMES)  # a row's values in that order, in one C call
 
@@ -153,18 +151,17 @@ _PROFILES_ON_CONFLICT = """ON CONFLICT (person_id) DO UPDATE SET
               IS DISTINCT FROM (EXCLUDED.region_code, EXCLUDED.province_code, EXCLUDED.employer_id,
                                 EXCLUDED.title_level, EXCLUDED.industry)"""
 
-# The intake's write. The new records go straight into ``learning_record`` by COPY, under a savepoint; their
-# pending hours on the person-year totals, their audit events ("record.created", one per record) and their
-# people's profiles are then made from those rows by one statement, so Python neither builds nor encodes the
-# totals', the events' and the profiles' arrays (they cost the intake 12 µs a record). The totals follow
-# ``ledger.repository.apply_deltas``: rows in key order, a zero delta skipped. The COPY fails when one of the
-# batch's (submitter, external_id) is taken (a repeat, or another batch's in flight): the savepoint undoes it,
-# and the intake looks for repeats and sends the rest the slower way (``insert_pending_records``), through the
-# staging table and ``ON CONFLICT DO NOTHING``, where only the rows actually inserted count. Measured on
-# PostgreSQL's side: 34 µs a record the direct way, 41 through the staging table. The events' ids are made
-# here, time-ordered (``cekit.ids``), one per record ($6 beside the records' ids in $5): ``gen_random_uuid()``
-# cost PostgreSQL 4 µs a row (a strong random draw each), and its random ids land all over the primary-key index
-# instead of at its right edge.
+# The intake's write. The new records go straight into ``learning_record`` by COPY, under a savepoint; their pending
+# hours on the person-year totals, their audit events ("record.created", one per record) and their people's profiles
+# are then made from those rows by one statement, so Python neither builds nor encodes the totals', the events' and
+# the profiles' arrays (they cost the intake 12 µs a record). The totals follow ``ledger.repository.apply_deltas``:
+# rows in key order, a zero delta skipped. The COPY fails when one of the batch's (submitter, external_id) is taken (a
+# repeat, or another batch's in flight): the savepoint undoes it, and the intake looks for repeats and sends the rest
+# the slower way (``insert_pending_records``), through the staging table and ``ON CONFLICT DO NOTHING``, where only
+# the rows actually inserted count. The direct way costs PostgreSQL 7 µs a record less than the staging table. The
+# events' ids are made here, time-ordered (``cekit.ids``), one per record ($6 beside the records' ids in $5):
+# ``gen_random_uuid()`` cost PostgreSQL 4 µs a row (a strong random draw each), and its random ids land all over the
+# primary-key index instead of at its right edge.
 _PENDING_OF_INSERTED = f"""
     totals AS (
         INSERT INTO person_year_total AS t (person_id, year, category, pending, required_pending, updated_at)

@@ -321,13 +321,13 @@ class _Intake:
                 n.external_id, "created", record_id=record_id, credited_hours=n.row[_CREDIT_HOURS]
             )
         if lost:
-            keyed = {n.index: n.external_id for n in lost if n.external_id is not None}
+            # Only a taken (submitter, external_id) is skipped, so each of these has an external_id; ON CONFLICT
+            # waited for the other transaction to commit, so its row is there to compare with.
+            taken = [(n, n.external_id) for n in lost if n.external_id is not None]
             again = await repository.existing_by_external_id(
-                self.session, self.submitter.type, self.submitter.id, list(keyed.values())
+                self.session, self.submitter.type, self.submitter.id, [external_id for _, external_id in taken]
             )
-            for n in lost:
-                # ON CONFLICT waited for the other transaction to commit, so its row is there to compare with.
-                external_id = keyed[n.index]
+            for n, external_id in taken:
                 self.results[n.index] = _repeat(external_id, again[external_id], n.content_hash)
 
     def outcomes(self) -> list[Outcome]:
