@@ -24,7 +24,9 @@ The issue set its targets on a machine where a bare FastAPI endpoint doing one a
 2,100 requests/s and a batch endpoint inserting 100-record batches with ``unnest … ON CONFLICT`` about 39,000
 records/s. Both are measured here too, on the bare app (a pydantic model of a record as wide as
 ``learning_record``, one statement): they say how this machine compares with that one, and the ingestion is
-also held to its target scaled by the batch endpoint's factor (the like-for-like of the two).
+also held to its target scaled by the batch endpoint's factor, the compliance reads to theirs scaled by the
+one-insert endpoint's. Both endpoints are shaped as this script guesses the issue's were; a lighter record would
+run faster here and scale the targets up, so read the scaled rows as an estimate, not a measurement.
 
 ``--quick`` is a smoke run (fewer batches, short reads, 20,000 people for the recompute).
 """
@@ -1407,6 +1409,20 @@ def report(args: argparse.Namespace, figures: Figures, machine: str, server_vers
                 reads.rps >= TARGETS["reads"],
             )
         )
+        one_insert = figures.reference.get("one_insert")
+        if one_insert:
+            # The reads' target where the issue's one-insert endpoint runs as fast as it does here.
+            factor = one_insert.rps / REFERENCE["one_insert"]
+            rows.append(
+                (
+                    "  the same, target scaled to this machine",
+                    f"{reads.rps:,.0f}",
+                    f"≥ {TARGETS['reads'] * factor:,.0f}",
+                    f"{one_insert.rps:,.0f} (POST, one insert)",
+                    ratio(reads.rps, one_insert.rps),
+                    reads.rps >= TARGETS["reads"] * factor,
+                )
+            )
         rows.append(
             (
                 "compliance reads p99, ms",
