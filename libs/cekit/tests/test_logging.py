@@ -43,3 +43,25 @@ def test_json_formatter_carries_request_id_and_fields() -> None:
     assert line["request_id"] == "rid-1"
     assert line["service"] == "hours"
     assert line["status"] == 200
+
+
+def test_a_logged_line_masks_its_message_and_its_fields_once_each() -> None:
+    """The message is masked when the record is made, the ``extra`` fields (set after that) by the handler's
+    filter: both must reach the output masked, and the message must not be masked twice (no ``*`` run grows)."""
+    import io
+
+    from cekit.logging import configure_logging
+
+    configure_logging("hours")
+    root = logging.getLogger()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    out = io.StringIO()
+    handler.setStream(out)
+    logging.getLogger("cekit.access").info(
+        "GET %s", "/v1/persons/13010219900307123X", extra={"fields": {"path": "/v1/persons/13010219900307123X"}}
+    )
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["msg"] == "GET /v1/persons/130102********123X"
+    assert line["path"] == "/v1/persons/130102********123X"
+    assert "13010219900307123X" not in out.getvalue()
