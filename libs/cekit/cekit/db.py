@@ -5,6 +5,7 @@ boundary (``unit_of_work``) commits once, before the response is sent, or rolls 
 """
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
@@ -88,6 +89,17 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     if not driver.is_in_transaction():
         await session.execute(text("SELECT 1"))
     return driver
+
+
+@asynccontextmanager
+async def driver_of(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection's asyncpg connection, in no transaction: each statement on it commits on its own. For
+    single statements outside a request's unit of work (the idempotency claim and answer), without SQLAlchemy's
+    ``BEGIN``/``COMMIT`` round trips and per-statement processing."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        yield driver
 
 
 class Reader:
