@@ -97,6 +97,14 @@ def test_a_share_of_the_total_follows_a_raised_total() -> None:
     assert required("440300", overrides=[industry(total=100)])["professional"] == Decimal("66.7")
 
 
+def test_a_remembered_requirement_is_the_one_of_its_own_question() -> None:
+    # The book keeps its answers: asking again with other industry requirements, title or year gets their answer.
+    assert required("130102")["total"] == Decimal(90)
+    assert required("130102", overrides=[industry(total=120)])["total"] == Decimal(120)
+    assert required("130102")["total"] == Decimal(90)
+    assert required("130102", year=2018)["public"] is None
+
+
 def test_an_industry_requirement_applies_only_within_its_region() -> None:
     sichuan_only = industry(total=150, region="510000")
     assert required("510104", overrides=[sichuan_only])["total"] == Decimal(150)
