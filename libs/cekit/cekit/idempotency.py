@@ -1,7 +1,7 @@
 """``Idempotency-Key`` on POST: a retried request gets the first answer instead of acting twice.
 
-The first request with a key claims it (its own short transaction) before the handler runs; the answer is
-stored when the handler is done. A retry with the same key and the same body replays the stored answer;
+The first request with a key claims it (one statement, committed on its own) before the handler runs; the
+answer is stored when the handler is done. A retry with the same key and the same body replays the stored answer;
 the same key with a different body is refused (422), and a retry while the first is still running gets 409.
 A 5xx answer releases the key so the client can try again. Keys are scoped to the verified caller, so
 nobody can read another caller's answer by guessing a key.
