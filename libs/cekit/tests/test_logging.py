@@ -65,3 +65,11 @@ def test_a_logged_line_masks_its_message_and_its_fields_once_each() -> None:
     assert line["msg"] == "GET /v1/persons/130102********123X"
     assert line["path"] == "/v1/persons/130102********123X"
     assert "13010219900307123X" not in out.getvalue()
+
+
+def test_a_field_orjson_cannot_write_still_gives_a_line() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "big", None, None)
+    record.fields = {"count": 2**70, 3: "an int key"}
+    line = json.loads(JsonFormatter("hours").format(record))
+    assert line["count"] == 2**70
+    assert line["3"] == "an int key"
