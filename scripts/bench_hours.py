@@ -855,7 +855,6 @@ def reference_load(
             return pool.apply(_python_posts, ((url, templates, nonce, count, connections, seconds),))
     # The same bodies as ``reference_body``, made by wrk's Lua per request.
     pieces = ",\n".join("{" + ", ".join(f"[==[{part}]==]" for part in template) + "}" for template in templates)
-    per_request = count or 1
     record = (
         "local function record(n)\n  local t = templates[n % #templates + 1]\n"
         f"  return t[1] .. string.format('{nonce}-0000-4000-8000-%012x', n) .. t[2] .. 'ref-{nonce}-' .. n .. t[3]\n"
@@ -865,7 +864,7 @@ def reference_load(
         body = "  counter = counter + 1\n  local body = record(counter)\n"
     else:
         body = (
-            f"  local parts = {{}}\n  for i = 1, {per_request} do\n    counter = counter + 1\n"
+            f"  local parts = {{}}\n  for i = 1, {count} do\n    counter = counter + 1\n"
             "    parts[i] = record(counter)\n  end\n"
             "  local body = '{\"records\":[' .. table.concat(parts, ',') .. ']}'\n"
         )
